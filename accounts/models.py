@@ -1,0 +1,150 @@
+"""Users, roles and the permission matrix, site assignments and the audit log (seed 004 §2, §12, §18)."""
+
+import uuid
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+
+from accounts.crypto import EncryptedTextField
+
+
+class Role(models.Model):
+    """RBAC role with the seed's JSON matrix: {resource: {action: bool}}."""
+
+    SUPER_ADMIN = "super_admin"
+    ADMIN = "admin"
+    OPERATOR = "operator"
+    VIEWER = "viewer"
+    API_CLIENT = "api_client"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=50, unique=True)
+    description = models.TextField(blank=True, null=True)
+    permissions = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "roles"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def allows(self, resource: str, action: str) -> bool:
+        return bool(self.permissions.get(resource, {}).get(action, False))
+
+
+class PermissionGrant(models.Model):
+    """The normalised rows of a role's matrix, kept in step with `Role.permissions`."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="grants")
+    resource = models.CharField(max_length=50, db_index=True)
+    action = models.CharField(max_length=50)
+    granted = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "permissions_matrix"
+        verbose_name = "permission grant"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["role", "resource", "action"],
+                name="uq_permissions_role_resource_action",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["role", "resource", "action"],
+                name="idx_permissions_matrix_lookup",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role}: {self.resource}.{self.action}={'yes' if self.granted else 'no'}"
+
+
+class OrinUserManager(UserManager):
+    def _default_role(self, superuser: bool) -> Role:
+        from accounts.services.roles import ensure_role
+
+        return ensure_role(Role.SUPER_ADMIN if superuser else Role.VIEWER)
+
+    def create_user(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("role", self._default_role(False))
+        return super().create_user(username, email, password, **extra_fields)
+
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("role", self._default_role(True))
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email = models.EmailField(max_length=255, unique=True)
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="users")
+    mfa_enabled = models.BooleanField(default=False)
+    mfa_secret = EncryptedTextField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OrinUserManager()
+
+    class Meta:
+        db_table = "users"
+        ordering = ["username"]
+        indexes = [
+            models.Index(fields=["last_login"], name="idx_users_last_login"),
+            models.Index(
+                fields=["is_active"],
+                name="idx_users_is_active",
+                condition=models.Q(is_active=True),
+            ),
+        ]
+
+    def save(self, *args, **kwargs):
+        if self.role_id is None:
+            self.role = User.objects._default_role(self.is_superuser)
+        super().save(*args, **kwargs)
+
+
+class UserSiteAssignment(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="site_assignments")
+    site = models.ForeignKey("surveillance.Site", on_delete=models.CASCADE, related_name="user_assignments")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "user_site_assignments"
+        constraints = [models.UniqueConstraint(fields=["user", "site"], name="uq_user_site")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.site}"
+
+
+class AuditLog(models.Model):
+    """Partitioned by month on `timestamp` (table created by migration SQL; pk kept as `id`)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        User,
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        db_constraint=False,
+        related_name="+",
+    )
+    action = models.CharField(max_length=100, db_index=True)
+    resource_type = models.CharField(max_length=50, db_index=True)
+    resource_id = models.UUIDField(null=True, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.TextField(null=True, blank=True)
+    timestamp = models.DateTimeField()
+
+    class Meta:
+        db_table = "audit_logs"
+        ordering = ["-timestamp"]
+
+    def __str__(self) -> str:
+        return f"{self.timestamp:%Y-%m-%d %H:%M:%S} {self.action} {self.resource_type}"

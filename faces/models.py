@@ -1,0 +1,476 @@
+"""Persons, face embeddings (pgvector), unknown clusters, watchlists, review and training (seed 004 §4-5, §8, §11-12).
+
+Unknown faces: the seed makes `face_embeddings.person_id` NOT NULL, which would force a
+placeholder person per unknown face. We keep identities honest instead: an embedding belongs
+to exactly one of a person or an unknown cluster (CHECK chk_embedding_owner), so searching
+known persons is `person IS NOT NULL` and naming a cluster moves its embeddings in one UPDATE.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+from pgvector.django import HnswIndex, VectorField
+
+from surveillance.models import ReviewActionType, confidence_check
+
+EMBEDDING_DIMENSIONS = 512
+
+
+class PersonStatus(models.TextChoices):
+    KNOWN = "known"
+    UNKNOWN = "unknown"
+    BLACKLISTED = "blacklisted"
+    VIP = "vip"
+
+
+class PersonLabelType(models.TextChoices):
+    EMPLOYEE = "employee"
+    VISITOR = "visitor"
+    VENDOR = "vendor"
+    DRIVER = "driver"
+    STAFF = "staff"
+    CONTRACTOR = "contractor"
+    BLACKLISTED = "blacklisted"
+    VIP = "vip"
+    CUSTOM = "custom"
+
+
+class ClusterStatus(models.TextChoices):
+    ACTIVE = "active"
+    MERGED = "merged"
+    REVIEWED = "reviewed"
+
+
+class WatchlistType(models.TextChoices):
+    VIP = "vip"
+    BLACKLIST = "blacklist"
+    SUSPECT = "suspect"
+    CUSTOM = "custom"
+
+
+class TrainingStatus(models.TextChoices):
+    BUILDING = "building"
+    READY = "ready"
+    TRAINING = "training"
+    ARCHIVED = "archived"
+
+
+class TrainingJobStatus(models.TextChoices):
+    QUEUED = "queued"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    ROLLBACK = "rollback"
+
+
+class Person(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200, null=True, blank=True)
+    status = models.CharField(
+        max_length=20,
+        choices=PersonStatus.choices,
+        default=PersonStatus.UNKNOWN,
+        db_index=True,
+    )
+    role = models.CharField(max_length=100, null=True, blank=True, help_text="Job role / title")
+    department = models.CharField(max_length=100, null=True, blank=True)
+    company = models.CharField(max_length=200, null=True, blank=True)
+    notes = models.TextField(null=True, blank=True)
+    primary_face_embedding = models.ForeignKey(
+        "FaceEmbedding",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        db_column="created_by",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "persons"
+        ordering = ["name"]
+        indexes = [
+            models.Index(
+                fields=["name"],
+                name="idx_persons_name",
+                condition=Q(name__isnull=False),
+            ),
+            models.Index(
+                fields=["role"],
+                name="idx_persons_role",
+                condition=Q(role__isnull=False),
+            ),
+            models.Index(fields=["status", "name"], name="idx_persons_status_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"Unnamed person {str(self.id)[:8]}"
+
+
+class PersonAlias(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="aliases")
+    alias_name = models.CharField(max_length=200, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "person_aliases"
+        verbose_name_plural = "person aliases"
+        constraints = [models.UniqueConstraint(fields=["person", "alias_name"], name="uq_aliases_person_name")]
+
+    def __str__(self) -> str:
+        return self.alias_name
+
+
+class PersonLabel(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="labels")
+    label = models.CharField(max_length=20, choices=PersonLabelType.choices, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        db_column="created_by",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "person_labels"
+        constraints = [models.UniqueConstraint(fields=["person", "label"], name="uq_labels_person_label")]
+
+    def __str__(self) -> str:
+        return self.get_label_display()
+
+
+class PersonCluster(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    cluster_label = models.CharField(max_length=50, unique=True, help_text='Persistent label, e.g. "Unknown-00042"')
+    representative_embedding = models.ForeignKey(
+        "FaceEmbedding",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    sample_count = models.IntegerField(default=0)
+    first_seen = models.DateTimeField(db_index=True)
+    last_seen = models.DateTimeField(db_index=True)
+    status = models.CharField(
+        max_length=20,
+        choices=ClusterStatus.choices,
+        default=ClusterStatus.ACTIVE,
+        db_index=True,
+    )
+    merged_into_cluster = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged_clusters",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "person_clusters"
+        ordering = ["-last_seen"]
+        indexes = [
+            models.Index(
+                fields=["merged_into_cluster"],
+                name="idx_clusters_merged_into",
+                condition=Q(merged_into_cluster__isnull=False),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.cluster_label
+
+
+class FaceEmbedding(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="embeddings",
+    )
+    cluster = models.ForeignKey(
+        PersonCluster,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="embeddings",
+    )
+    embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS)
+    source_image_path = models.TextField(help_text="Storage name of the face crop")
+    face_quality = models.DecimalField(max_digits=4, decimal_places=3, default=0)
+    confidence = models.DecimalField(max_digits=4, decimal_places=3, default=0)
+    model_version = models.CharField(max_length=20, db_index=True)
+    is_primary = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "face_embeddings"
+        ordering = ["-created_at"]
+        constraints = [
+            confidence_check("face_quality", "chk_embedding_quality"),
+            confidence_check("confidence", "chk_embedding_confidence"),
+            models.CheckConstraint(
+                condition=Q(person__isnull=False) | Q(cluster__isnull=False),
+                name="chk_embedding_owner",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["is_primary"],
+                name="idx_embeddings_primary",
+                condition=Q(is_primary=True),
+            ),
+            HnswIndex(
+                name="idx_embeddings_hnsw",
+                fields=["embedding"],
+                m=16,
+                ef_construction=64,
+                opclasses=["vector_cosine_ops"],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        owner = self.person or self.cluster
+        return f"Face of {owner} ({self.model_version})"
+
+
+class Watchlist(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=100)
+    description = models.TextField(null=True, blank=True)
+    watch_type = models.CharField(max_length=20, choices=WatchlistType.choices, db_index=True)
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        db_column="created_by",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    persons = models.ManyToManyField(Person, through="WatchlistEntry", related_name="watchlists")
+
+    class Meta:
+        db_table = "watchlists"
+        ordering = ["name"]
+        indexes = [
+            models.Index(
+                fields=["is_active"],
+                name="idx_watchlists_is_active",
+                condition=Q(is_active=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WatchlistEntry(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    watchlist = models.ForeignKey(Watchlist, on_delete=models.CASCADE, related_name="entries")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="watchlist_entries")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        db_column="added_by",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+    notes = models.TextField(null=True, blank=True)
+
+    class Meta:
+        db_table = "watchlist_entries"
+        verbose_name_plural = "watchlist entries"
+        constraints = [models.UniqueConstraint(fields=["watchlist", "person"], name="uq_watchlist_entry")]
+
+    def __str__(self) -> str:
+        return f"{self.person} on {self.watchlist}"
+
+
+class ReviewAction(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    event = models.ForeignKey(
+        "surveillance.Event",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=20, choices=ReviewActionType.choices)
+    from_person = models.ForeignKey(Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    to_person = models.ForeignKey(Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    notes = models.TextField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "review_actions"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["-created_at"], name="idx_review_actions_created")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} by {self.reviewer}"
+
+
+class TrainingDataset(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200)
+    description = models.TextField(null=True, blank=True)
+    person_ids = models.JSONField(default=list, blank=True)
+    sample_count = models.IntegerField(default=0)
+    version = models.CharField(max_length=20)
+    status = models.CharField(
+        max_length=20,
+        choices=TrainingStatus.choices,
+        default=TrainingStatus.BUILDING,
+        db_index=True,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        db_column="created_by",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "training_datasets"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+
+class TrainingJob(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    dataset = models.ForeignKey(TrainingDataset, on_delete=models.PROTECT, related_name="jobs")
+    model_version_from = models.CharField(max_length=20, null=True, blank=True)
+    model_version_to = models.CharField(max_length=20)
+    status = models.CharField(
+        max_length=20,
+        choices=TrainingJobStatus.choices,
+        default=TrainingJobStatus.QUEUED,
+        db_index=True,
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        db_column="approved_by",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "training_jobs"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.model_version_from or 'scratch'} → {self.model_version_to} ({self.status})"
+
+
+class ModelVersion(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    version_string = models.CharField(max_length=20, unique=True)
+    training_job = models.ForeignKey(
+        TrainingJob,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="model_versions",
+    )
+    metrics = models.JSONField(default=dict, blank=True)
+    is_production = models.BooleanField(default=False)
+    is_rollback_available = models.BooleanField(default=True)
+    deployed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "model_versions"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_production"],
+                condition=Q(is_production=True),
+                name="idx_model_versions_one_production",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["is_rollback_available"],
+                name="idx_model_versions_rollback",
+                condition=Q(is_rollback_available=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.version_string + (" (production)" if self.is_production else "")
+
+
+class PersonRecognitionSummary(models.Model):
+    """Read-only: the seed's `vw_person_recognition_summary`."""
+
+    person_id = models.UUIDField(primary_key=True)
+    name = models.CharField(max_length=200, null=True)
+    status = models.CharField(max_length=20, choices=PersonStatus.choices)
+    role = models.CharField(max_length=100, null=True)
+    company = models.CharField(max_length=200, null=True)
+    total_detections = models.BigIntegerField()
+    detections_last_7d = models.BigIntegerField()
+    detections_last_24h = models.BigIntegerField()
+    avg_confidence = models.DecimalField(max_digits=4, decimal_places=3, null=True)
+    first_seen = models.DateTimeField(null=True)
+    last_seen = models.DateTimeField(null=True)
+    cameras_seen_on = models.BigIntegerField()
+    labels = ArrayField(models.CharField(max_length=20), null=True)
+    has_embedding = models.BooleanField()
+
+    class Meta:
+        managed = False
+        db_table = "vw_person_recognition_summary"
+        verbose_name_plural = "person recognition summaries"
+
+
+class UnknownClusterForReview(models.Model):
+    """Read-only: the seed's `vw_unknown_clusters_for_review`."""
+
+    cluster_id = models.UUIDField(primary_key=True)
+    cluster_label = models.CharField(max_length=50)
+    sample_count = models.IntegerField()
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    span_hours = models.DecimalField(max_digits=20, decimal_places=6, null=True)
+    status = models.CharField(max_length=20)
+    representative_face = models.TextField(null=True)
+    representative_quality = models.DecimalField(max_digits=4, decimal_places=3, null=True)
+    total_events = models.BigIntegerField()
+    seen_on_cameras = ArrayField(models.CharField(max_length=100), null=True)
+    seen_at_sites = ArrayField(models.CharField(max_length=100), null=True)
+
+    class Meta:
+        managed = False
+        db_table = "vw_unknown_clusters_for_review"
+        verbose_name = "unknown cluster for review"
+        verbose_name_plural = "unknown clusters for review"

@@ -1,0 +1,3 @@
+"""Websocket routes; each app appends its consumers here."""
+
+websocket_urlpatterns: list = []

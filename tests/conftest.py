@@ -1,0 +1,99 @@
+"""Shared fixtures. Every test talks to the real PostgreSQL (pgvector) and Redis that
+`./orinctl test` provides; nothing here replaces them with stand-ins."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from tests.factories import CameraFactory, UserFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="root", role_name="super_admin", is_superuser=True)
+
+
+@pytest.fixture
+def admin_client(client, superuser):
+    client.force_login(superuser)
+    return client
+
+
+@pytest.fixture
+def camera(db):
+    return CameraFactory()
+
+
+def test_database_url() -> str:
+    """DATABASE_URL of the database pytest-django created, for processes we start."""
+    s = connection.settings_dict
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+    return f"postgres://{auth}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
+
+
+test_database_url.__test__ = False
+
+
+def start_process(argv: list[str], env_extra: dict | None = None, log_name: str = "proc") -> subprocess.Popen:
+    log_dir = ROOT / "test-artifacts" / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "DATABASE_URL": test_database_url(), **(env_extra or {})}
+    log = open(log_dir / f"{log_name}.log", "ab")  # noqa: SIM115  (closed with the process)
+    return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 15) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """A real `celery worker` process on every queue, using the test database."""
+    from orin.celery import app
+
+    proc = start_process(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "orin",
+            "worker",
+            "-Q",
+            "recognition,notifications,maintenance,celery",
+            "-c",
+            "2",
+            "-l",
+            "info",
+            "-n",
+            f"test-{os.getpid()}@%h",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        log_name="celery-worker",
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("celery worker exited at start; see test-artifacts/logs/celery-worker.log")
+        if app.control.ping(timeout=1.0):
+            break
+    else:
+        stop_process(proc)
+        raise RuntimeError("celery worker did not answer a ping within 60 s")
+    yield proc
+    stop_process(proc)

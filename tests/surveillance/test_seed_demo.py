@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 def test_seed_demo_is_idempotent_and_raises_matching_alerts(capsys):
     call_command("seed_demo", events=2000, days=60)
     counts = (Site.objects.count(), Camera.objects.count(), CameraZone.objects.count(), User.objects.count())
-    assert counts[:2] == (2, 8) and counts[2] >= 8
+    assert counts[:2] == (2, 9) and counts[2] >= 8  # 8 cameras + the demo video camera
     assert {u.role.name for u in User.objects.all()} == {"super_admin", "admin", "operator", "viewer", "api_client"}
     assert Event.objects.filter(metadata__source=DEMO_SOURCE).count() == 2000
     alerts = Alert.objects.count()

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from orin.admin_tools import PartitionedModelAdmin, ReadOnlyAdminMixin
+from orin.admin_tools import PartitionedModelAdmin, ReadOnlyAdminMixin, SiteScopedAdminMixin
 from surveillance.models import (
     DVR,
     Camera,
@@ -9,6 +9,7 @@ from surveillance.models import (
     DeviceConnectivityLog,
     Event,
     MediaFile,
+    PartitionArchive,
     RecentEvent,
     Site,
     SuspiciousActivityEvent,
@@ -18,7 +19,7 @@ from surveillance.models import (
 
 
 @admin.register(Site)
-class SiteAdmin(admin.ModelAdmin):
+class SiteAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "timezone", "address", "created_at"]
     list_filter = ["timezone"]
     search_fields = ["name", "address"]
@@ -27,7 +28,7 @@ class SiteAdmin(admin.ModelAdmin):
 
 
 @admin.register(DVR)
-class DVRAdmin(admin.ModelAdmin):
+class DVRAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "site",
@@ -45,14 +46,14 @@ class DVRAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
 
 
-class CameraZoneInline(admin.TabularInline):
+class CameraZoneInline(SiteScopedAdminMixin, admin.TabularInline):
     model = CameraZone
     extra = 0
     readonly_fields = ["created_at"]
 
 
 @admin.register(Camera)
-class CameraAdmin(admin.ModelAdmin):
+class CameraAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "dvr",
@@ -72,7 +73,7 @@ class CameraAdmin(admin.ModelAdmin):
 
 
 @admin.register(CameraZone)
-class CameraZoneAdmin(admin.ModelAdmin):
+class CameraZoneAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "camera", "zone_type", "is_active", "created_at"]
     list_filter = ["zone_type", "is_active"]
     search_fields = ["name", "camera__name"]
@@ -83,7 +84,7 @@ class CameraZoneAdmin(admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(PartitionedModelAdmin):
+class EventAdmin(SiteScopedAdminMixin, PartitionedModelAdmin):
     list_display = [
         "timestamp",
         "event_type",
@@ -101,7 +102,7 @@ class EventAdmin(PartitionedModelAdmin):
 
 
 @admin.register(SuspiciousActivityEvent)
-class SuspiciousActivityEventAdmin(PartitionedModelAdmin):
+class SuspiciousActivityEventAdmin(SiteScopedAdminMixin, PartitionedModelAdmin):
     list_display = [
         "timestamp",
         "activity_type",
@@ -120,7 +121,7 @@ class SuspiciousActivityEventAdmin(PartitionedModelAdmin):
 
 
 @admin.register(MediaFile)
-class MediaFileAdmin(admin.ModelAdmin):
+class MediaFileAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = [
         "storage_path",
         "file_type",
@@ -140,7 +141,7 @@ class MediaFileAdmin(admin.ModelAdmin):
 
 
 @admin.register(VideoClip)
-class VideoClipAdmin(admin.ModelAdmin):
+class VideoClipAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = [
         "camera",
         "start_time",
@@ -160,21 +161,21 @@ class VideoClipAdmin(admin.ModelAdmin):
 
 
 @admin.register(SystemHealthLog)
-class SystemHealthLogAdmin(ReadOnlyAdminMixin, PartitionedModelAdmin):
+class SystemHealthLogAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, PartitionedModelAdmin):
     list_display = ["timestamp", "component", "status", "message"]
     list_filter = ["component", "status"]
     search_fields = ["component", "message"]
 
 
 @admin.register(DeviceConnectivityLog)
-class DeviceConnectivityLogAdmin(ReadOnlyAdminMixin, PartitionedModelAdmin):
+class DeviceConnectivityLogAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, PartitionedModelAdmin):
     list_display = ["timestamp", "device_type", "device_id", "event"]
     list_filter = ["device_type", "event"]
     search_fields = ["=device_id"]
 
 
 @admin.register(DashboardStats)
-class DashboardStatsAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class DashboardStatsAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "total_cameras",
         "online_cameras",
@@ -190,7 +191,7 @@ class DashboardStatsAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(RecentEvent)
-class RecentEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class RecentEventAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "event_timestamp",
         "event_type",
@@ -203,3 +204,13 @@ class RecentEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["camera_name", "person_name", "cluster_label"]
     paginator = PartitionedModelAdmin.paginator
     show_full_result_count = False
+
+
+@admin.register(PartitionArchive)
+class PartitionArchiveAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Exports of dropped partitions (written by the daily partition maintenance)."""
+
+    list_display = ["partition_name", "table_name", "month", "row_count", "size_bytes", "archived_at", "dropped_at"]
+    list_filter = ["table_name"]
+    search_fields = ["partition_name", "storage_path", "checksum"]
+    date_hierarchy = "archived_at"

@@ -428,3 +428,29 @@ class RecentEvent(models.Model):
         managed = False
         db_table = "vw_recent_events"
         ordering = ["-event_timestamp"]
+
+
+class PartitionArchive(models.Model):
+    """A time-series partition exported to media storage (gzip CSV) before it was dropped.
+
+    `checksum` is the SHA-256 of the stored bytes; the export is read back and verified against
+    it and `row_count` before the partition may be dropped.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    table_name = models.CharField(max_length=63, db_index=True)
+    partition_name = models.CharField(max_length=63, unique=True)
+    month = models.DateField()
+    storage_path = models.TextField(help_text="Name of the archive in the configured storage")
+    row_count = models.BigIntegerField()
+    size_bytes = models.BigIntegerField()
+    checksum = models.CharField(max_length=64, help_text="SHA-256 hex digest of the stored file")
+    archived_at = models.DateTimeField()
+    dropped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "partition_archives"
+        ordering = ["table_name", "-month"]
+
+    def __str__(self) -> str:
+        return self.partition_name

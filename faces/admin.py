@@ -1,8 +1,17 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.files.storage import default_storage
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 
+from accounts import policy
 from faces.models import (
     FaceEmbedding,
+    FaceObservation,
+    IngestFrame,
     ModelVersion,
+    NegativeExample,
     Person,
     PersonAlias,
     PersonCluster,
@@ -15,23 +24,83 @@ from faces.models import (
     Watchlist,
     WatchlistEntry,
 )
-from orin.admin_tools import ReadOnlyAdminMixin
+from faces.services import review
+from faces.services.model_pack import ModelPackError
+from orin.admin_tools import ReadOnlyAdminMixin, SiteScopedAdminMixin
 
 
-class PersonAliasInline(admin.TabularInline):
+def crop_thumbnail(storage_name: str, size: int = 64) -> str:
+    if not storage_name:
+        return "-"
+    return format_html(
+        '<img src="{}" alt="face" style="height:{}px;border-radius:4px">', default_storage.url(storage_name), size
+    )
+
+
+ADMIN_NAMES = {"person": "person", "cluster": "personcluster"}
+
+
+class MultiplePhotoInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultiplePhotoField(forms.FileField):
+    widget = MultiplePhotoInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        return [super(MultiplePhotoField, self).clean(f, initial) for f in files]
+
+
+class PersonForm(forms.ModelForm):
+    photos = MultiplePhotoField(
+        required=False,
+        help_text="Reference photos, one face each: every good face is enrolled; the rest are listed with the reason.",
+    )
+
+    class Meta:
+        model = Person
+        fields = ["name", "status", "role", "department", "company", "notes"]
+
+
+class FaceEmbeddingInline(SiteScopedAdminMixin, admin.TabularInline):
+    """The person's gallery, with crops, so a reviewer can spot a face that does not belong."""
+
+    model = FaceEmbedding
+    fk_name = "person"
+    extra = 0
+    fields = ["crop", "face_quality", "confidence", "source", "is_primary", "model_version", "created_at"]
+    readonly_fields = fields
+    can_delete = False  # faces leave a gallery through the review services, which fix the primary
+    show_change_link = True
+
+    @admin.display(description="face")
+    def crop(self, obj):
+        return crop_thumbnail(obj.source_image_path)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class WhoIsThisForm(forms.Form):
+    image = forms.FileField(help_text="A photo with the face to look for")
+    top_k = forms.IntegerField(min_value=1, max_value=50, initial=5)
+
+
+class PersonAliasInline(SiteScopedAdminMixin, admin.TabularInline):
     model = PersonAlias
     extra = 0
     readonly_fields = ["created_at"]
 
 
-class PersonLabelInline(admin.TabularInline):
+class PersonLabelInline(SiteScopedAdminMixin, admin.TabularInline):
     model = PersonLabel
     extra = 0
     readonly_fields = ["created_by", "created_at"]
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "status", "role", "department", "company", "updated_at"]
     list_filter = ["status", "labels__label", "department"]
     search_fields = ["name", "aliases__alias_name", "role", "company", "department"]
@@ -42,16 +111,82 @@ class PersonAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     date_hierarchy = "created_at"
-    inlines = [PersonAliasInline, PersonLabelInline]
+    inlines = [PersonAliasInline, PersonLabelInline, FaceEmbeddingInline]
+    form = PersonForm
+    change_list_template = "admin/faces/person/change_list.html"
 
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        photos = form.cleaned_data.get("photos") or []
+        if photos:
+            self.enrol(request, form.instance, photos)
+
+    def enrol(self, request, person, photos) -> None:
+        try:
+            report = review.enrol_faces(person, [(p.name, p.read()) for p in photos], user=request.user)
+        except ModelPackError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
+        if report.added:
+            self.message_user(request, f"{report.faces_found} face(s) enrolled for {person}.", messages.SUCCESS)
+        for name, reason in report.rejected:
+            self.message_user(request, f"{name}: not enrolled, {reason}.", messages.WARNING)
+
+    def get_urls(self):
+        return [
+            path(
+                "who-is-this/",
+                self.admin_site.admin_view(self.who_is_this_view),
+                name="faces_person_who_is_this",
+            ),
+            *super().get_urls(),
+        ]
+
+    def who_is_this_view(self, request):
+        """ "Who is this?": upload a photo, see the nearest persons and unknown clusters."""
+        if not policy.can(request.user, "persons", "read"):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        form = WhoIsThisForm(request.POST or None, request.FILES or None)
+        matches, error = None, None
+        if request.method == "POST" and form.is_valid():
+            visible = policy.restrict(PersonCluster.objects.all(), request.user, "read").values("id")
+            try:
+                matches = review.search_faces(
+                    form.cleaned_data["image"].read(), top_k=form.cleaned_data["top_k"], cluster_ids_visible=visible
+                )
+            except (review.NoFaceFound, ModelPackError) as exc:
+                form.add_error("image", str(exc))
+        rows = [
+            {
+                "match": m,
+                "url": reverse(
+                    f"admin:faces_{'person' if m.kind == 'person' else 'personcluster'}_change", args=[m.id]
+                ),
+                "thumbnail": crop_thumbnail(m.crop_path, 96),
+            }
+            for m in matches or []
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Who is this?",
+            "opts": self.opts,
+            "form": form,
+            "rows": rows,
+            "searched": matches is not None,
+            "error": error,
+        }
+        return TemplateResponse(request, "admin/faces/who_is_this.html", context)
+
 
 @admin.register(PersonAlias)
-class PersonAliasAdmin(admin.ModelAdmin):
+class PersonAliasAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = ["alias_name", "person", "created_at"]
     search_fields = ["alias_name", "person__name"]
     autocomplete_fields = ["person"]
@@ -60,7 +195,7 @@ class PersonAliasAdmin(admin.ModelAdmin):
 
 
 @admin.register(PersonLabel)
-class PersonLabelAdmin(admin.ModelAdmin):
+class PersonLabelAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = ["person", "label", "created_by", "created_at"]
     list_filter = ["label"]
     search_fields = ["person__name"]
@@ -70,7 +205,7 @@ class PersonLabelAdmin(admin.ModelAdmin):
 
 
 @admin.register(FaceEmbedding)
-class FaceEmbeddingAdmin(admin.ModelAdmin):
+class FaceEmbeddingAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "person",
@@ -102,7 +237,7 @@ class FaceEmbeddingAdmin(admin.ModelAdmin):
 
 
 @admin.register(PersonCluster)
-class PersonClusterAdmin(admin.ModelAdmin):
+class PersonClusterAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = [
         "cluster_label",
         "status",
@@ -122,9 +257,29 @@ class PersonClusterAdmin(admin.ModelAdmin):
         "created_at",
     ]
     date_hierarchy = "last_seen"
+    actions = ["merge_into_first", "reject_as_not_a_face"]
+
+    @admin.action(description="Merge selected clusters into the one seen first")
+    def merge_into_first(self, request, queryset):
+        clusters = list(queryset.order_by("first_seen"))
+        if len(clusters) < 2:
+            self.message_user(request, "Select at least two clusters to merge.", messages.WARNING)
+            return
+        try:
+            target = review.merge_clusters(clusters[0], clusters[1:], reviewer=request.user)
+        except review.ReviewError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
+        self.message_user(request, f"Merged {len(clusters) - 1} cluster(s) into {target}.", messages.SUCCESS)
+
+    @admin.action(description="Reject: not a face / false positive")
+    def reject_as_not_a_face(self, request, queryset):
+        for cluster in queryset:
+            review.reject_cluster(cluster, reviewer=request.user)
+        self.message_user(request, f"{queryset.count()} cluster(s) rejected; look-alikes will be suppressed.")
 
 
-class WatchlistEntryInline(admin.TabularInline):
+class WatchlistEntryInline(SiteScopedAdminMixin, admin.TabularInline):
     model = WatchlistEntry
     extra = 0
     autocomplete_fields = ["person"]
@@ -132,7 +287,7 @@ class WatchlistEntryInline(admin.TabularInline):
 
 
 @admin.register(Watchlist)
-class WatchlistAdmin(admin.ModelAdmin):
+class WatchlistAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "watch_type", "is_active", "created_by", "created_at"]
     list_filter = ["watch_type", "is_active"]
     search_fields = ["name", "description"]
@@ -155,7 +310,7 @@ class WatchlistAdmin(admin.ModelAdmin):
 
 
 @admin.register(WatchlistEntry)
-class WatchlistEntryAdmin(admin.ModelAdmin):
+class WatchlistEntryAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = ["person", "watchlist", "added_by", "added_at"]
     list_filter = ["watchlist"]
     search_fields = ["person__name", "watchlist__name"]
@@ -164,7 +319,7 @@ class WatchlistEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReviewAction)
-class ReviewActionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ReviewActionAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "created_at",
         "action",
@@ -184,7 +339,7 @@ class ReviewActionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(TrainingDataset)
-class TrainingDatasetAdmin(admin.ModelAdmin):
+class TrainingDatasetAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "version",
@@ -201,7 +356,7 @@ class TrainingDatasetAdmin(admin.ModelAdmin):
 
 
 @admin.register(TrainingJob)
-class TrainingJobAdmin(admin.ModelAdmin):
+class TrainingJobAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = [
         "dataset",
         "model_version_from",
@@ -218,7 +373,7 @@ class TrainingJobAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModelVersion)
-class ModelVersionAdmin(admin.ModelAdmin):
+class ModelVersionAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = [
         "version_string",
         "is_production",
@@ -234,7 +389,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(PersonRecognitionSummary)
-class PersonRecognitionSummaryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PersonRecognitionSummaryAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "status",
@@ -248,7 +403,7 @@ class PersonRecognitionSummaryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(UnknownClusterForReview)
-class UnknownClusterForReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class UnknownClusterForReviewAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "cluster_label",
         "sample_count",
@@ -257,3 +412,44 @@ class UnknownClusterForReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "last_seen",
     ]
     search_fields = ["cluster_label"]
+
+
+@admin.register(IngestFrame)
+class IngestFrameAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["frame_key", "camera", "timestamp", "status", "face_count", "processing_ms", "source"]
+    list_filter = ["status", "source"]
+    search_fields = ["frame_key"]
+    date_hierarchy = "timestamp"
+    list_select_related = ["camera"]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        sites = policy.site_ids_for(request.user)
+        return qs if sites is None else qs.filter(camera__dvr__site_id__in=sites)
+
+
+@admin.register(NegativeExample)
+class NegativeExampleAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["person", "model_version", "event_id", "created_by", "created_at"]
+    search_fields = ["person__name"]
+    exclude = ["embedding"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(FaceObservation)
+class FaceObservationAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["face", "camera", "face_quality", "confidence", "model_version", "created_at"]
+    exclude = ["embedding"]
+    date_hierarchy = "created_at"
+    list_select_related = ["camera"]
+    show_full_result_count = False
+
+    @admin.display(description="face")
+    def face(self, obj):
+        return crop_thumbnail(obj.source_image_path, 48)
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        sites = policy.site_ids_for(request.user)
+        return qs if sites is None else qs.filter(camera__dvr__site_id__in=sites)

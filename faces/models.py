@@ -1,9 +1,16 @@
 """Persons, face embeddings (pgvector), unknown clusters, watchlists, review and training (seed 004 §4-5, §8, §11-12).
 
 Unknown faces: the seed makes `face_embeddings.person_id` NOT NULL, which would force a
-placeholder person per unknown face. We keep identities honest instead: an embedding belongs
-to exactly one of a person or an unknown cluster (CHECK chk_embedding_owner), so searching
-known persons is `person IS NOT NULL` and naming a cluster moves its embeddings in one UPDATE.
+placeholder person per unknown face (persons polluted with thousands of "Unknown" rows, and
+every person search wading through them). We keep identities honest instead: an embedding
+belongs to exactly one of a person or an unknown cluster (CHECK chk_embedding_owner), so
+searching known persons is `person IS NOT NULL` (with its own partial HNSW graph) and naming a
+cluster moves its embeddings in one UPDATE, keeping their ids, crops and events.
+
+Faces that join no gallery (recognised as a known person, or below the quality floor) keep their
+vector in `face_observations` for review; "not this person" turns one into a
+`face_negative_examples` row that the person search honours. `ingest_frames` makes recognition
+idempotent per frame key.
 """
 
 import uuid
@@ -42,6 +49,9 @@ class ClusterStatus(models.TextChoices):
     ACTIVE = "active"
     MERGED = "merged"
     REVIEWED = "reviewed"
+    # "Not a face / false positive": kept (with its embeddings) so look-alikes are recognised
+    # as the same junk and suppressed instead of growing a fresh cluster each time.
+    REJECTED = "rejected"
 
 
 class WatchlistType(models.TextChoices):
@@ -56,6 +66,18 @@ class TrainingStatus(models.TextChoices):
     READY = "ready"
     TRAINING = "training"
     ARCHIVED = "archived"
+
+
+class EmbeddingSource(models.TextChoices):
+    ENROLMENT = "enrolment"
+    RECOGNITION = "recognition"
+    REVIEW = "review"
+
+
+class FrameStatus(models.TextChoices):
+    QUEUED = "queued"
+    DONE = "done"
+    FAILED = "failed"
 
 
 class TrainingJobStatus(models.TextChoices):
@@ -198,6 +220,17 @@ class PersonCluster(models.Model):
         return self.cluster_label
 
 
+class FaceEmbeddingQuerySet(models.QuerySet):
+    def of_persons(self):
+        return self.filter(person__isnull=False)
+
+    def of_clusters(self):
+        return self.filter(cluster__isnull=False)
+
+    def for_model(self, version: str):
+        return self.filter(model_version=version)
+
+
 class FaceEmbedding(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     person = models.ForeignKey(
@@ -220,7 +253,27 @@ class FaceEmbedding(models.Model):
     confidence = models.DecimalField(max_digits=4, decimal_places=3, default=0)
     model_version = models.CharField(max_length=20, db_index=True)
     is_primary = models.BooleanField(default=False)
+    source = models.CharField(max_length=20, choices=EmbeddingSource.choices, default=EmbeddingSource.RECOGNITION)
+    crop = models.ForeignKey(
+        "surveillance.MediaFile",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="media_files row of the face crop (camera crops; enrolment photos have no camera)",
+    )
+    event = models.ForeignKey(
+        "surveillance.Event",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The sighting this face came from (none for enrolment photos)",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = FaceEmbeddingQuerySet.as_manager()
 
     class Meta:
         db_table = "face_embeddings"
@@ -229,7 +282,7 @@ class FaceEmbedding(models.Model):
             confidence_check("face_quality", "chk_embedding_quality"),
             confidence_check("confidence", "chk_embedding_confidence"),
             models.CheckConstraint(
-                condition=Q(person__isnull=False) | Q(cluster__isnull=False),
+                condition=Q(person__isnull=False, cluster__isnull=True) | Q(person__isnull=True, cluster__isnull=False),
                 name="chk_embedding_owner",
             ),
         ]
@@ -245,6 +298,20 @@ class FaceEmbedding(models.Model):
                 m=16,
                 ef_construction=64,
                 opclasses=["vector_cosine_ops"],
+            ),
+            # Every face is searched against known persons; unknown-cluster samples usually
+            # outnumber them by far, so a filtered scan of the full graph would wade through
+            # cluster vectors. The partial graph holds only the persons' embeddings. Built with
+            # ef_construction=128: on identity-clustered vectors (bench/face_search.py, 500k)
+            # 64 gives recall@10 0.79 at ef_search 64, 128 gives 0.97 (0.997 at ef_search 128);
+            # persons are enrolled rarely, so the slower inserts cost little.
+            HnswIndex(
+                name="idx_embeddings_person_hnsw",
+                fields=["embedding"],
+                m=16,
+                ef_construction=128,
+                opclasses=["vector_cosine_ops"],
+                condition=Q(person__isnull=False),
             ),
         ]
 
@@ -303,6 +370,109 @@ class WatchlistEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} on {self.watchlist}"
+
+
+class FaceObservation(models.Model):
+    """The vector of a sighted face that does not join any gallery: faces recognised as a known
+    person (auto-adding them would let one wrong match pull the person's gallery towards a
+    stranger) and faces below the quality floor. Reviewers act on these: "not this person"
+    turns the vector into a negative example, a confirmation may promote it to the gallery."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    event = models.ForeignKey(
+        "surveillance.Event",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    camera = models.ForeignKey("surveillance.Camera", on_delete=models.CASCADE, related_name="+")
+    embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS)
+    model_version = models.CharField(max_length=20)
+    face_quality = models.DecimalField(max_digits=4, decimal_places=3, default=0)
+    confidence = models.DecimalField(max_digits=4, decimal_places=3, default=0)
+    crop = models.ForeignKey(
+        "surveillance.MediaFile", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    source_image_path = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "face_observations"
+        ordering = ["-created_at"]
+        constraints = [
+            confidence_check("face_quality", "chk_observation_quality"),
+            confidence_check("confidence", "chk_observation_confidence"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Face sighted in event {self.event_id}"
+
+
+class NegativeExample(models.Model):
+    """ "Not this person": a face vector that must not be matched to `person` again. A later face
+    is refused for that person when it is at least as close to one of the person's negative
+    examples as to the person's own nearest embedding (a 1-nearest-neighbour rule)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="negative_examples")
+    embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS)
+    model_version = models.CharField(max_length=20)
+    event = models.ForeignKey(
+        "surveillance.Event",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "face_negative_examples"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["person", "model_version"], name="idx_negatives_person_model")]
+
+    def __str__(self) -> str:
+        return f"Not {self.person}"
+
+
+class IngestFrame(models.Model):
+    """One frame handed to recognition, keyed by the producer's frame key so that a re-posted
+    frame or a redelivered task is recognised once."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    frame_key = models.CharField(max_length=200, unique=True)
+    camera = models.ForeignKey("surveillance.Camera", on_delete=models.CASCADE, related_name="+")
+    timestamp = models.DateTimeField()
+    media = models.ForeignKey("surveillance.MediaFile", on_delete=models.SET_NULL, null=True, related_name="+")
+    source = models.CharField(max_length=20, default="api")
+    detections = models.JSONField(null=True, blank=True, help_text="Face boxes sent by an edge detector")
+    status = models.CharField(max_length=10, choices=FrameStatus.choices, default=FrameStatus.QUEUED)
+    face_count = models.IntegerField(default=0)
+    event_ids = ArrayField(models.UUIDField(), default=list, blank=True)
+    attempts = models.IntegerField(default=0)
+    error = models.TextField(blank=True, default="")
+    processing_ms = models.IntegerField(null=True, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "ingest_frames"
+        ordering = ["-received_at"]
+        indexes = [
+            models.Index(fields=["camera", "-timestamp"], name="idx_frames_camera_time"),
+            models.Index(
+                fields=["received_at"],
+                name="idx_frames_pending",
+                condition=Q(status=FrameStatus.QUEUED),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.frame_key
 
 
 class ReviewAction(models.Model):

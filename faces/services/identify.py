@@ -1,0 +1,75 @@
+""" "Who is this?": the persons and unknown clusters nearest to the face in an uploaded photo."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from django.core.files.storage import default_storage
+
+from faces.models import FaceEmbedding, Person, PersonCluster
+from faces.services import media, search
+from faces.services.engine import get_engine
+from faces.services.enrolment import choose_face
+
+
+class NoFaceFound(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Match:
+    kind: str  # "person" or "cluster"
+    id: uuid.UUID
+    label: str
+    similarity: float
+    crop_path: str
+    status: str
+
+    @property
+    def crop_url(self) -> str | None:
+        return default_storage.url(self.crop_path) if self.crop_path else None
+
+
+def search_faces(image_bytes: bytes, top_k: int = 5, *, cluster_ids_visible=None) -> list[Match]:
+    """Top-k persons and top-k clusters for the main face of the photo, best first.
+    `cluster_ids_visible`, when given, is a queryset/set of the clusters the caller may see."""
+    engine = get_engine()
+    try:
+        image = media.decode_image(image_bytes)
+    except media.ImageError as exc:
+        raise NoFaceFound(str(exc)) from exc
+    face, reason = choose_face(engine.detect(image))
+    if face is None:
+        raise NoFaceFound(reason)
+    vector = engine.embed(image, [face])[0]
+    top_k = max(1, min(int(top_k), 50))
+    persons = search.nearest_persons(vector, engine.version, limit=top_k)
+    clusters = search.nearest_clusters(vector, engine.version, limit=top_k * 4)
+    crop_paths = dict(
+        FaceEmbedding.objects.filter(
+            id__in=[n.embedding_id for n in persons] + [n.embedding_id for n in clusters]
+        ).values_list("id", "source_image_path")
+    )
+    matches = []
+    people = Person.objects.in_bulk([n.owner_id for n in persons])
+    for n in persons:
+        person = people[n.owner_id]
+        matches.append(
+            Match("person", person.id, str(person), n.similarity, crop_paths.get(n.embedding_id, ""), person.status)
+        )
+    visible = PersonCluster.objects.filter(id__in={n.owner_id for n in clusters})
+    if cluster_ids_visible is not None:
+        visible = visible.filter(id__in=cluster_ids_visible)
+    groups = visible.in_bulk()
+    seen = set()
+    for n in clusters:
+        if n.owner_id in seen or n.owner_id not in groups:
+            continue
+        seen.add(n.owner_id)
+        cluster = groups[n.owner_id]
+        crop = crop_paths.get(n.embedding_id, "")
+        matches.append(Match("cluster", cluster.id, cluster.cluster_label, n.similarity, crop, cluster.status))
+        if len(seen) == top_k:
+            break
+    return sorted(matches, key=lambda m: -m.similarity)

@@ -185,3 +185,7 @@ class APIKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+# MFA devices live in their own module; importing them here registers them with the app.
+from accounts.mfa_models import RecoveryCode, RecoveryCodeDevice, TOTPDevice  # noqa: E402, F401

@@ -53,6 +53,17 @@ RESOURCES: dict[str, str] = {
     "accounts.usersiteassignment": "users",
     "accounts.apikey": "users",
     "accounts.auditlog": "audit",
+    "accounts.totpdevice": "users",
+    "accounts.recoverycodedevice": "users",
+    "faces.faceobservation": "persons",
+    "faces.negativeexample": "persons",
+    "faces.ingestframe": "events",
+    "alerts.alerttransition": "alerts",
+    "alerts.emailconfig": "alerts",
+    "alerts.webhookconfig": "alerts",
+    "alerts.notificationdelivery": "alerts",
+    "alerts.notificationpreference": "alerts",
+    "surveillance.partitionarchive": "system",
 }
 
 SITE_PATHS: dict[str, str] = {
@@ -66,7 +77,23 @@ SITE_PATHS: dict[str, str] = {
     "surveillance.videoclip": "camera__dvr__site_id",
     "alerts.alert": "camera__dvr__site_id",
     "accounts.usersiteassignment": "site_id",
+    "faces.faceobservation": "camera__dvr__site_id",
+    "faces.ingestframe": "camera__dvr__site_id",
+    "alerts.alerttransition": "alert__camera__dvr__site_id",
+    "alerts.notificationdelivery": "alert__camera__dvr__site_id",
 }
+
+# Database views that aggregate across sites and carry no site key to filter on: only users who
+# see every site may read them; site-scoped users get the console's scoped pages instead.
+CROSS_SITE_VIEWS = frozenset(
+    {
+        "surveillance.dashboardstats",
+        "surveillance.recentevent",
+        "alerts.activealert",
+        "faces.unknownclusterforreview",
+        "faces.personrecognitionsummary",
+    }
+)
 
 # Actions the matrix spells differently per resource: "write" on alerts means configuring rules.
 ACTION_ALIASES = {
@@ -102,6 +129,11 @@ def can_on_model(user, model, action: str) -> bool:
     return resource is not None and can(user, resource, action)
 
 
+def model_visible_to(user, model) -> bool:
+    """False for the cross-site views when the user is limited to some sites."""
+    return _label(model) not in CROSS_SITE_VIEWS or is_unrestricted(user)
+
+
 def site_ids_for(user) -> set | None:
     """Sites the user may see; None means all of them."""
     if is_unrestricted(user):
@@ -124,6 +156,15 @@ def _scope_sites(user, api_key) -> set | None:
     return sites
 
 
+CAMERA_SITE_PATH = "camera__dvr__site_id"
+
+
+def _camera_ids(sites: set) -> list:
+    from surveillance.models import Camera
+
+    return list(Camera.objects.filter(dvr__site_id__in=sites).values_list("id", flat=True))
+
+
 def restrict(queryset: QuerySet, user, action: str = "read", api_key=None) -> QuerySet:
     """The rows of `queryset` that `user` may `action`: none without the role permission, and
     only their sites' rows for site-scoped models."""
@@ -134,13 +175,22 @@ def restrict(queryset: QuerySet, user, action: str = "read", api_key=None) -> Qu
     sites = _scope_sites(user, api_key)
     if sites is None:
         return queryset
+    if label in CROSS_SITE_VIEWS:
+        return queryset.none()
     if label in SITE_PATHS:
-        return queryset.filter(**{f"{SITE_PATHS[label]}__in": sites})
+        path = SITE_PATHS[label]
+        if path.endswith(CAMERA_SITE_PATH):
+            # Big time-series tables: a literal list of camera ids lets PostgreSQL walk the time
+            # index and stop at the page size; a join through cameras → dvrs → sites makes it
+            # read every matching row first (2.6 s vs 9 ms at 10 M events).
+            prefix = path[: -len(CAMERA_SITE_PATH)]
+            return queryset.filter(**{f"{prefix}camera_id__in": _camera_ids(sites)})
+        return queryset.filter(**{f"{path}__in": sites})
     if label == "faces.personcluster":
         # An unknown face is visible where it was seen.
         from surveillance.models import Event
 
-        seen_here = Event.objects.filter(cluster_id=OuterRef("pk"), camera__dvr__site_id__in=sites)
+        seen_here = Event.objects.filter(cluster_id=OuterRef("pk"), camera_id__in=_camera_ids(sites))
         return queryset.filter(Exists(seen_here))
     return queryset
 

@@ -9,11 +9,15 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set u
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from accounts.middleware import AccountsASGIMiddleware  # noqa: E402
 from orin.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        # AccountsASGIMiddleware: the user as audit/RLS actor, and MFA enforced (accounts.middleware)
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(AccountsASGIMiddleware(URLRouter(websocket_urlpatterns)))
+        ),
     }
 )

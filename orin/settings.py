@@ -5,6 +5,7 @@ embedded services; production sets them explicitly (see README).
 """
 
 import base64
+import datetime as dt
 import hashlib
 import os
 from pathlib import Path
@@ -41,7 +42,7 @@ CSRF_TRUSTED_ORIGINS = env_list("ORIN_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "orin.admin_site.OrinAdminConfig",  # django.contrib.admin with the operator console as its site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -49,10 +50,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "channels",
+    "django_otp",
+    "axes",
     "accounts",
     "surveillance",
     "faces",
@@ -62,12 +67,17 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "surveillance.middleware.RequestMetricsMiddleware",  # request rate/latency for the `api` health row
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.AuditActorMiddleware",  # the request's user/IP for audit triggers and RLS
+    "accounts.middleware.MFARequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into its 429 response
 ]
 
 ROOT_URLCONF = "orin.urls"
@@ -113,7 +123,9 @@ CACHES = {
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": "orin:channels"},
+        # redis-py 8 reads with a 5 s socket timeout by default, the same as channels-redis'
+        # BRPOP wait: an idle websocket consumer would die after 5 s. Read longer than BRPOP waits.
+        "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}], "prefix": "orin:channels"},
     }
 }
 
@@ -127,6 +139,22 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# One queue per kind of work, so each scales (and is sized) on its own; see orin/celery.py.
+CELERY_TASK_ROUTES = {
+    "faces.tasks.*": {"queue": "recognition"},
+    "alerts.tasks.*": {"queue": "notifications"},
+    "surveillance.tasks.*": {"queue": "maintenance"},
+}
+# Worker processes per queue, used when a worker is started without --concurrency
+# (`celery -A orin worker -Q recognition` runs ORIN_RECOGNITION_CONCURRENCY processes).
+ORIN_WORKER_CONCURRENCY = {
+    "recognition": int(os.environ.get("ORIN_RECOGNITION_CONCURRENCY", "2")),
+    "notifications": int(os.environ.get("ORIN_NOTIFICATIONS_CONCURRENCY", "4")),
+    "maintenance": int(os.environ.get("ORIN_MAINTENANCE_CONCURRENCY", "1")),
+    "celery": int(os.environ.get("ORIN_DEFAULT_QUEUE_CONCURRENCY", "1")),
+}
+# A message whose worker died without acknowledging it is redelivered after this many seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("ORIN_CELERY_VISIBILITY_TIMEOUT", "3600"))}
 
 # --- Auth ------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -144,10 +172,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# Admin permission checks answered by the role matrix (accounts.policy), not Django perms.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "accounts.backends.PolicyBackend"]
+
+# --- MFA and lockout (accounts.services.mfa, django-axes) ---------------------------------------
+ORIN_MFA_REQUIRED_ROLES = env_list("ORIN_MFA_REQUIRED_ROLES", "super_admin,admin")
+ORIN_STALE_ACCOUNT_DAYS = int(os.environ.get("ORIN_STALE_ACCOUNT_DAYS", "90"))  # accounts.tasks
+SESSION_COOKIE_AGE = int(os.environ.get("ORIN_SESSION_HOURS", "12")) * 3600  # a console shift
+DEFAULT_EXCEPTION_REPORTER_FILTER = "accounts.reporting.SecretSafeExceptionReporterFilter"
+OTP_TOTP_ISSUER = os.environ.get("ORIN_OTP_ISSUER", "ORIN")
+AXES_FAILURE_LIMIT = int(os.environ.get("ORIN_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("ORIN_LOGIN_LOCKOUT_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one alone locks
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "accounts.services.audit.client_ip"
+AXES_SENSITIVE_PARAMETERS = ["password", "otp_token", "otp", "token"]
 
 # --- Secrets at rest -------------------------------------------------------------------------
 # Comma-separated Fernet keys; the first encrypts, all decrypt (rotation: prepend a new key and
 # run `manage.py rotate_secrets`). The development default is derived from SECRET_KEY.
+ORIN_FIELD_ENCRYPTION_KEYS_EXPLICIT = bool(env_list("ORIN_FIELD_ENCRYPTION_KEYS"))  # orin.W001 otherwise
 ORIN_FIELD_ENCRYPTION_KEYS = env_list("ORIN_FIELD_ENCRYPTION_KEYS") or [
     base64.urlsafe_b64encode(hashlib.sha256(("orin-fields:" + SECRET_KEY).encode()).digest()).decode()
 ]
@@ -186,24 +230,117 @@ ORIN_FACE_MODEL_DIR = Path(os.environ.get("ORIN_FACE_MODEL_DIR", STATE_DIR / "mo
 ORIN_FACE_MATCH_THRESHOLD = float(os.environ.get("ORIN_FACE_MATCH_THRESHOLD", "0.5"))
 ORIN_FACE_CLUSTER_THRESHOLD = float(os.environ.get("ORIN_FACE_CLUSTER_THRESHOLD", "0.5"))
 ORIN_HNSW_EF_SEARCH = int(os.environ.get("ORIN_HNSW_EF_SEARCH", "64"))
+ORIN_FACE_QUALITY_FLOOR = float(os.environ.get("ORIN_FACE_QUALITY_FLOOR", "0.45"))  # below: event only
+ORIN_FACE_MIN_SIZE = int(os.environ.get("ORIN_FACE_MIN_SIZE", "32"))  # pixels; camera config min_face_size wins
+ORIN_MAX_FRAME_BYTES = int(os.environ.get("ORIN_MAX_FRAME_BYTES", str(8 * 1024 * 1024)))
+ORIN_MAX_CLOCK_SKEW_SECONDS = int(os.environ.get("ORIN_MAX_CLOCK_SKEW_SECONDS", "30"))
+ORIN_SNAPSHOT_RETENTION_DAYS = int(os.environ.get("ORIN_SNAPSHOT_RETENTION_DAYS", "30"))  # camera config wins
+ORIN_FACE_CROP_RETENTION_DAYS = int(os.environ.get("ORIN_FACE_CROP_RETENTION_DAYS", "90"))  # camera config wins
+ORIN_FACE_INFERENCE_THREADS = int(os.environ.get("ORIN_FACE_INFERENCE_THREADS", "1"))  # per worker process
 
 # --- Partitions ------------------------------------------------------------------------------
 ORIN_PARTITION_MONTHS_AHEAD = int(os.environ.get("ORIN_PARTITION_MONTHS_AHEAD", "3"))
+# Seed 004 §17; "<n> months" or "<n> days". The current and future months are never dropped.
+ORIN_PARTITION_RETENTION = {
+    "events": os.environ.get("ORIN_RETENTION_EVENTS", "12 months"),
+    "suspicious_activity_events": os.environ.get("ORIN_RETENTION_SUSPICIOUS", "24 months"),
+    "audit_logs": os.environ.get("ORIN_RETENTION_AUDIT", "36 months"),
+    "system_health_logs": os.environ.get("ORIN_RETENTION_HEALTH_LOGS", "90 days"),
+    "device_connectivity_logs": os.environ.get("ORIN_RETENTION_CONNECTIVITY_LOGS", "90 days"),
+}
+# Partitions exported to media storage (gzip CSV + SHA-256) before they are dropped.
+ORIN_PARTITION_ARCHIVE_TABLES = env_list("ORIN_PARTITION_ARCHIVE_TABLES", "audit_logs")
+
+# --- Operations: media retention, stream reader, camera health ----------------------------------
+ORIN_MEDIA_RETENTION_BATCH = int(os.environ.get("ORIN_MEDIA_RETENTION_BATCH", "10000"))
+ORIN_CAMERA_OFFLINE_AFTER_SECONDS = int(os.environ.get("ORIN_CAMERA_OFFLINE_AFTER_SECONDS", "60"))
+ORIN_STREAM_ANALYSIS_FPS = float(os.environ.get("ORIN_STREAM_ANALYSIS_FPS", "2"))
+ORIN_STREAM_MOTION_THRESHOLD = float(os.environ.get("ORIN_STREAM_MOTION_THRESHOLD", "0.02"))
+ORIN_STREAM_RECONNECT_MAX_SECONDS = float(os.environ.get("ORIN_STREAM_RECONNECT_MAX_SECONDS", "60"))
+
+# --- Notifications (alerts): provider base URLs and outgoing mail -------------------------------
+ORIN_TELEGRAM_API_BASE = os.environ.get("ORIN_TELEGRAM_API_BASE", "https://api.telegram.org")
+ORIN_WHATSAPP_API_BASE = os.environ.get("ORIN_WHATSAPP_API_BASE", "https://graph.facebook.com/v20.0")
+EMAIL_BACKEND = os.environ.get("ORIN_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("ORIN_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("ORIN_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("ORIN_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("ORIN_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("ORIN_EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("ORIN_DEFAULT_FROM_EMAIL", "ORIN <orin@localhost>")
 
 # --- REST framework --------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # JWT for apps, device keys for edge detectors, the session for the console's own pages.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.rest.authentication.SessionJWTAuthentication",
+        "accounts.authentication.DeviceKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "accounts.rest.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.rest.throttling.PrincipalRateThrottle"],
+    # Fixed windows counted in Redis (the default cache). "ingest" is per device key: seed 001's
+    # 100 writes/s per site with headroom; "auth" guards the token endpoints per client address.
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("ORIN_THROTTLE_ANON", "60/min"),
+        "user": os.environ.get("ORIN_THROTTLE_USER", "1200/min"),
+        "api_key": os.environ.get("ORIN_THROTTLE_API_KEY", "9000/min"),  # devices also post frames
+        "ingest": os.environ.get("ORIN_THROTTLE_INGEST", "9000/min"),
+        "auth": os.environ.get("ORIN_THROTTLE_AUTH", "20/min"),
+        "media": os.environ.get("ORIN_THROTTLE_MEDIA", "3000/min"),  # signed links: pages of thumbnails
+    },
+    "EXCEPTION_HANDLER": "accounts.rest.errors.api_exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SIMPLE_JWT = {
+    # seed 002: 1 h access, 30 d refresh rotated on every use, the used one blacklisted.
+    "ACCESS_TOKEN_LIFETIME": dt.timedelta(minutes=int(os.environ.get("ORIN_JWT_ACCESS_MINUTES", "60"))),
+    "REFRESH_TOKEN_LIFETIME": dt.timedelta(days=int(os.environ.get("ORIN_JWT_REFRESH_DAYS", "30"))),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": True,
+    "ALGORITHM": os.environ.get("ORIN_JWT_ALGORITHM", "HS256"),
+    # RS256 (seed 002) when a key pair is given; HS256 with SECRET_KEY otherwise.
+    "SIGNING_KEY": os.environ.get("ORIN_JWT_PRIVATE_KEY") or SECRET_KEY,
+    "VERIFYING_KEY": os.environ.get("ORIN_JWT_PUBLIC_KEY") or None,
+    "USER_ID_FIELD": "id",
+    "USER_ID_CLAIM": "user_id",
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "TOKEN_OBTAIN_SERIALIZER": "accounts.rest.auth.TokenObtainSerializer",
+    "TOKEN_REFRESH_SERIALIZER": "accounts.rest.auth.TokenRefreshSerializer",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ORIN API",
+    "DESCRIPTION": "Operations console for AI CCTV surveillance: sites, cameras, events, faces, alerts.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",  # served from our static files: no CDN
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "accounts.rest.schema.add_error_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "DeviceStatusEnum": "surveillance.models.DeviceStatus",
+        "ReviewActionTypeEnum": "surveillance.models.ReviewActionType",
+        "AlertStatusEnum": "alerts.models.AlertStatus",
+        "AlertTransitionActionEnum": "alerts.models.AlertTransition.Action",
+        "PersonStatusEnum": "faces.models.PersonStatus",
+        "ClusterStatusEnum": "faces.models.ClusterStatus",
+        "TrainingStatusEnum": "faces.models.TrainingStatus",
+        "TrainingJobStatusEnum": "faces.models.TrainingJobStatus",
+    },
 }
+ORIN_API_EVENT_WINDOW_DAYS = int(os.environ.get("ORIN_API_EVENT_WINDOW_DAYS", "30"))  # default time bound
+ORIN_INGEST_MAX_BATCH = int(os.environ.get("ORIN_INGEST_MAX_BATCH", "1000"))
+ORIN_MEDIA_URL_TTL_SECONDS = int(os.environ.get("ORIN_MEDIA_URL_TTL_SECONDS", "300"))
 
 # --- Logging ---------------------------------------------------------------------------------
 LOGGING = {
@@ -227,3 +364,8 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    CSRF_COOKIE_SAMESITE = "Lax"
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    X_FRAME_OPTIONS = "DENY"

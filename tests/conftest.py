@@ -23,7 +23,25 @@ def superuser(db):
 
 @pytest.fixture
 def admin_client(client, superuser):
-    client.force_login(superuser)
+    return sign_in(client, superuser)
+
+
+def sign_in(client, user):
+    """`client.force_login(user)`, plus a passed second factor when the user's role requires one
+    (the session then looks exactly as after entering a TOTP code): use this, not force_login,
+    for admins in tests of other areas. tests/security walks through the real MFA pages."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from accounts.mfa_models import TOTPDevice
+    from accounts.services.mfa import mfa_required
+
+    client.force_login(user)
+    if mfa_required(user):
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        device = device or TOTPDevice.objects.create(user=user, name="test authenticator", confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
     return client
 
 

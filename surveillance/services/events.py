@@ -15,7 +15,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
+from accounts.services.rls import copy_rows
 from surveillance.models import Event
+from surveillance.signals import events_recorded
 
 EVENT_COLUMNS = (
     "id",
@@ -60,8 +62,8 @@ def copy_events(events: Iterable[Event]) -> int:
     """COPY the events into the partitioned table; no rule evaluation. Returns the row count."""
     now = timezone.now()
     count = 0
-    columns = ", ".join(EVENT_COLUMNS)
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY events ({columns}) FROM STDIN") as copy:
+    # copy_rows: plain COPY, or (where row-level security applies) COPY via a staging table.
+    with connection.cursor() as cursor, copy_rows(cursor, "events", EVENT_COLUMNS) as copy:
         for event in events:
             if event.id is None:
                 event.id = uuid.uuid4()
@@ -76,7 +78,11 @@ def record_events(events: Sequence[Event], evaluate_rules: bool = True) -> list:
 
     with transaction.atomic():
         copy_events(events)
-        return evaluate_events(events) if evaluate_rules else []
+        alerts = evaluate_events(events) if evaluate_rules else []
+        if events_recorded.receivers:
+            batch = list(events)
+            transaction.on_commit(lambda: events_recorded.send_robust(sender=Event, events=batch))
+        return alerts
 
 
 def record_event(event: Event, evaluate_rules: bool = True) -> list:

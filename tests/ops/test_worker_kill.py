@@ -50,7 +50,9 @@ def kill_mid_task(conn, task_name: str, waiting_query: str) -> None:
     """Wait for the task to block on our lock, SIGKILL its process, and wait for the redelivered
     run to block behind the same lock (the killed one's database session is still queued there)."""
     wait_for(
-        lambda: any(q.startswith(waiting_query) for q in lock_waiters(conn)), timeout=90, what=f"{task_name} to block"
+        lambda: any(q.replace('"', "").startswith(waiting_query) for q in lock_waiters(conn)),
+        timeout=90,
+        what=f"{task_name} to block",
     )
     pid = wait_for(lambda: running_task_pid(task_name), timeout=30, what=f"{task_name} in the worker")
     os.kill(pid, signal.SIGKILL)

@@ -1,0 +1,170 @@
+"""Alert rules, alerts (with acknowledge / resolve / ignore), notification channels."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import F, Q
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.rest.access import PolicyViewSetMixin, restrict_for
+from accounts.rest.errors import Conflict
+from accounts.rest.filters import time_range
+from accounts.rest.pagination import KeysetPagination
+from alerts.models import ActiveAlert, Alert, AlertRule, AlertStatus, NotificationChannel
+from alerts.rest import serializers as s
+from alerts.services import lifecycle, queue
+from surveillance.models import Camera, EventType, Severity
+
+ACKNOWLEDGE = ("events", "acknowledge")  # the matrix's right to handle alerts (operators have it)
+
+
+class AlertRuleFilter(django_filters.FilterSet):
+    camera = django_filters.UUIDFilter(field_name="camera_id")
+    person = django_filters.UUIDFilter(field_name="person_id")
+    event_type = django_filters.ChoiceFilter(choices=EventType.choices)
+    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
+
+    class Meta:
+        model = AlertRule
+        fields = ["camera", "person", "event_type", "severity", "is_active"]
+
+
+class AlertRuleViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
+    """Rules (alerts.configure to change). A rule on a camera is seen only where the camera is."""
+
+    queryset = AlertRule.objects.prefetch_related("channels", "escalation_channels")
+    serializer_class = s.AlertRuleSerializer
+    filterset_class = AlertRuleFilter
+
+    def get_queryset(self):
+        cameras = restrict_for(self.request, Camera.objects.all()).values("id")
+        return super().get_queryset().filter(Q(camera__isnull=True) | Q(camera__in=cameras))
+
+    def perform_create(self, serializer):
+        serializer.save(created_by=self.request.user)
+
+
+class AlertFilter(django_filters.FilterSet):
+    created_at = time_range("created_at")
+    status = django_filters.MultipleChoiceFilter(choices=AlertStatus.choices)
+    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
+    camera = django_filters.UUIDFilter(field_name="camera_id")
+    site = django_filters.UUIDFilter(field_name="camera__dvr__site_id")
+    person = django_filters.UUIDFilter(field_name="person_id")
+    cluster = django_filters.UUIDFilter(field_name="cluster_id")
+    alert_rule = django_filters.UUIDFilter(field_name="alert_rule_id")
+    event = django_filters.UUIDFilter(field_name="event_id")
+
+    class Meta:
+        model = Alert
+        fields = ["created_at", "status", "severity", "camera", "site", "person", "cluster", "alert_rule", "event"]
+
+
+class AlertViewSet(PolicyViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Alerts, newest first (keyset-paged). State changes go through the alert lifecycle; a change
+    the alert's state refuses (e.g. resolving a pending alert) answers 409."""
+
+    queryset = Alert.objects.annotate(site_id=F("camera__dvr__site_id"))
+    serializer_class = s.AlertSerializer
+    filterset_class = AlertFilter
+    pagination_class = KeysetPagination
+    cursor_time_field = "created_at"
+    policy_actions = {"acknowledge": ACKNOWLEDGE, "resolve": ACKNOWLEDGE, "ignore": ACKNOWLEDGE, "bulk": ACKNOWLEDGE}
+
+    def _transition(self, request, step):
+        alert = self.get_object()
+        form = s.AlertActionSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            step(alert, request.user, form.validated_data["note"])
+        except lifecycle.TransitionError as exc:
+            raise Conflict(str(exc)) from None
+        return Response(self.get_serializer(self.get_queryset().get(pk=alert.pk)).data)
+
+    @extend_schema(request=s.AlertActionSerializer, responses=s.AlertSerializer)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        return self._transition(request, lifecycle.acknowledge_alert)
+
+    @extend_schema(request=s.AlertActionSerializer, responses=s.AlertSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        return self._transition(request, lifecycle.resolve_alert)
+
+    @extend_schema(request=s.AlertActionSerializer, responses=s.AlertSerializer)
+    @action(detail=True, methods=["post"])
+    def ignore(self, request, pk=None):
+        return self._transition(request, lifecycle.ignore_alert)
+
+    @extend_schema(responses=s.AlertTransitionSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def transitions(self, request, pk=None):
+        """Who moved the alert where, when, and why."""
+        alert = self.get_object()
+        return Response(s.AlertTransitionSerializer(alert.transitions.all(), many=True).data)
+
+    @extend_schema(request=s.AlertBulkActionSerializer, responses=s.AlertBulkResultSerializer)
+    @action(detail=False, methods=["post"], pagination_class=None, filterset_class=None)
+    def bulk(self, request):
+        """Acknowledge, resolve (acknowledging first where needed) or ignore many alerts at once;
+        alerts already moved on by someone else are reported, not failed on."""
+        form = s.AlertBulkActionSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        result = queue.handle_alerts(request.user, data["alerts"], data["action"], data["note"])
+        body = {
+            "done": [a.pk for a in result.done],
+            "refused": {str(a.pk): reason for a, reason in result.refused},
+            "missing": result.missing,
+        }
+        return Response(s.AlertBulkResultSerializer(body).data)
+
+
+class ActiveAlertFilter(django_filters.FilterSet):
+    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
+    status = django_filters.MultipleChoiceFilter(choices=AlertStatus.choices)
+
+    class Meta:
+        model = ActiveAlert
+        fields = ["severity", "status"]
+
+
+class ActiveAlertViewSet(PolicyViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """The seed's vw_active_alerts (every site, so super admins only; others use /alerts/)."""
+
+    queryset = ActiveAlert.objects.all()
+    serializer_class = s.ActiveAlertSerializer
+    filterset_class = ActiveAlertFilter
+
+    def get_queryset(self):
+        return super().get_queryset().order_by(queue.SEVERITY_RANK, "-created_at", "alert_id")
+
+
+class NotificationChannelFilter(django_filters.FilterSet):
+    owner = django_filters.UUIDFilter(field_name="owner_id")
+
+    class Meta:
+        model = NotificationChannel
+        fields = ["channel_type", "is_active", "owner"]
+
+
+class NotificationChannelViewSet(
+    PolicyViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Where alerts are sent. Secrets are write-only (`has_*` says whether one is set)."""
+
+    queryset = NotificationChannel.objects.select_related("telegram", "whatsapp", "email", "webhook")
+    serializer_class = s.NotificationChannelSerializer
+    filterset_class = NotificationChannelFilter
+
+    def perform_create(self, serializer):
+        serializer.save(created_by=self.request.user)

@@ -195,6 +195,21 @@ def restrict(queryset: QuerySet, user, action: str = "read", api_key=None) -> Qu
     return queryset
 
 
+def clusters_seen_by(user, cluster_ids, api_key=None) -> set | None:
+    """Of `cluster_ids`, the unknown-face clusters seen at the user's sites (None: all of them).
+    The batch form of restrict()'s cluster rule, for listing many clusters: one lookup per batch
+    instead of a semi-join over every clustered event."""
+    if not can(user, RESOURCES["faces.personcluster"], "read"):
+        return set()
+    sites = _scope_sites(user, api_key)
+    if sites is None:
+        return None
+    from surveillance.models import Event
+
+    seen = Event.objects.filter(cluster_id__in=list(cluster_ids), camera_id__in=_camera_ids(sites))
+    return set(seen.order_by().values_list("cluster_id", flat=True).distinct())
+
+
 def can_see_device_credentials(user, site_id) -> bool:
     """DVR/camera credentials and stream URLs: only for those who may configure the device."""
     if not can(user, "cameras", "write"):

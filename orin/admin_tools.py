@@ -11,9 +11,14 @@ import json
 from functools import cached_property
 
 from django.contrib import admin
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db import connection
+from django.http import Http404
 from django.utils import timezone
+
+from accounts import policy
 
 
 class EstimatedCountPaginator(Paginator):
@@ -88,3 +93,110 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- Access policy in the admin ---------------------------------------------------------------
+
+
+def visible_rows(model, user, action: str = "read"):
+    """The rows of `model` the user may `action`; models outside the policy's map stay open to
+    whoever the admin already lets in (their admin's own permissions decide)."""
+    queryset = model._default_manager.all()
+    if model._meta.label_lower not in policy.RESOURCES:
+        return queryset
+    return policy.restrict(queryset, user, action)
+
+
+def site_id_of(obj):
+    """The site an object belongs to, following the policy's SITE_PATHS (None if unscoped)."""
+    path = policy.SITE_PATHS.get(obj._meta.label_lower)
+    if path is None:
+        return None
+    value = obj
+    for part in path.split("__"):
+        value = getattr(value, part, None)
+        if value is None:
+            return None
+    return value
+
+
+class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    """Offers only the related rows the user may see, so another site's name never shows up."""
+
+    def field_choices(self, field, request, model_admin):
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        rows = visible_rows(field.related_model, request.user)
+        if ordering:
+            rows = rows.order_by(*ordering)
+        return [(row.pk, str(row)) for row in rows]
+
+
+# Fields that hold device credentials (an RTSP URL usually embeds the camera's password).
+CREDENTIAL_FIELDS = {
+    "surveillance.dvr": ("username", "password"),
+    "surveillance.camera": ("rtsp_url",),
+}
+
+
+class SiteScopedAdminMixin:
+    """Applies `accounts.policy` to a ModelAdmin (or inline): querysets, object permissions,
+    foreign-key choices, list filters and autocomplete are limited to the user's sites and role;
+    another site's object answers 404; device credentials (CREDENTIAL_FIELDS, or the admin's own
+    `credential_fields`) are left out of the form unless the user may configure that device."""
+
+    credential_fields: tuple[str, ...] = ()
+
+    def get_queryset(self, request):
+        return policy.restrict(super().get_queryset(request), request.user, "read")
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(f"No {self.opts.verbose_name} matches the given query.")
+        return obj
+
+    def _allowed_on(self, request, obj, action: str) -> bool:
+        # Inlines are asked about their parent object, which the parent admin already scoped.
+        if obj is None or not isinstance(obj, self.model):
+            return True
+        return policy.restrict(self.model._default_manager.filter(pk=obj.pk), request.user, action).exists()
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._allowed_on(request, obj, "write")
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._allowed_on(request, obj, "delete")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        kwargs.setdefault("queryset", visible_rows(db_field.related_model, request.user))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("queryset", visible_rows(db_field.related_model, request.user))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_list_filter(self, request):
+        return [self._scoped_filter(entry) for entry in super().get_list_filter(request)]
+
+    def _scoped_filter(self, entry):
+        if not isinstance(entry, str):
+            return entry
+        try:
+            field = get_fields_from_path(self.model, entry)[-1]
+        except (FieldDoesNotExist, NotRelationField):
+            return entry
+        if getattr(field, "related_model", None) is None:
+            return entry
+        return (entry, ScopedRelatedFieldListFilter)
+
+    def may_see_credentials(self, request, obj) -> bool:
+        if obj is None:
+            return policy.can(request.user, "cameras", "write")
+        return policy.can_see_device_credentials(request.user, site_id_of(obj))
+
+    def get_exclude(self, request, obj=None):
+        exclude = list(super().get_exclude(request, obj) or [])
+        secret = self.credential_fields or CREDENTIAL_FIELDS.get(self.model._meta.label_lower, ())
+        if secret and not self.may_see_credentials(request, obj):
+            exclude += [name for name in secret if name not in exclude]
+        return exclude or None

@@ -1,3 +1,9 @@
 """Websocket routes; each app appends its consumers here."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from orin.consumers import ConsoleConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/console/", ConsoleConsumer.as_asgi()),  # operator console live feed (orin.live)
+]

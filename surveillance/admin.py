@@ -207,7 +207,7 @@ class RecentEventAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmi
 
 
 @admin.register(PartitionArchive)
-class PartitionArchiveAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PartitionArchiveAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Exports of dropped partitions (written by the daily partition maintenance)."""
 
     list_display = ["partition_name", "table_name", "month", "row_count", "size_bytes", "archived_at", "dropped_at"]

@@ -107,8 +107,15 @@ def reset_session(connection) -> None:
             _apply(connection, cursor, NO_ACTOR)
 
 
+_TRANSACTION_CONTROL = {"ROLLBACK ", "RELEASE S", "SAVEPOINT"}
+
+
 def actor_execute_wrapper(execute, sql, params, many, context):
     connection = context["connection"]
+    if isinstance(sql, str) and sql.lstrip()[:9].upper() in _TRANSACTION_CONTROL:
+        # A savepoint rollback may run in an aborted transaction, where any SET would fail;
+        # transaction control writes nothing, so it needs no actor.
+        return execute(sql, params, many, context)
     values = _values(effective_actor())
     if values != _applied(connection):
         # The raw driver cursor, so this statement does not re-enter the wrappers.

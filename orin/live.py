@@ -1,0 +1,199 @@
+"""Live feeds: which websocket group gets which push.
+
+Every console connection joins one group per site its user may see (`console.site.<id>`), or
+`console.all` for users who see every site. A new or changed alert and a batch of new events are
+sent to their site's group and to `console.all` only after their transaction commits (both
+signals fire on commit), so nobody sees a row that could still roll back, and an operator of
+site A never receives site B's pushes. The consumer drops kinds the user's role may not read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import threading
+from collections import defaultdict
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.db.models import Q
+from django.dispatch import receiver
+from django.utils import timezone
+
+from accounts import policy
+from alerts.models import Alert
+from alerts.signals import alerts_changed
+from surveillance.models import Event
+from surveillance.signals import events_recorded
+
+logger = logging.getLogger(__name__)
+
+GROUP_ALL = "console.all"
+PUSH_TYPE = "console.push"
+# A large ingest batch is summarised: its newest events per site are pushed individually.
+MAX_EVENTS_PER_PUSH = 20
+MAX_ALERTS_PER_PUSH = 500
+# A reconnecting page older than this reloads instead of catching up.
+CATCH_UP_WINDOW = dt.timedelta(hours=1)
+CATCH_UP_LIMIT = 200
+
+
+def site_group(site_id) -> str:
+    return f"console.site.{site_id}"
+
+
+def groups_for(user) -> list[str]:
+    sites = policy.site_ids_for(user)
+    if sites is None:
+        return [GROUP_ALL]
+    return [site_group(site_id) for site_id in sorted(sites, key=str)]
+
+
+def readable_kinds(user) -> set[str]:
+    kinds = set()
+    if policy.can(user, "alerts", "read"):
+        kinds.add("alert")
+    if policy.can(user, "events", "read"):
+        kinds.add("event")
+    return kinds
+
+
+def _send(messages: list[tuple[str, dict]]) -> None:
+    layer = get_channel_layer()
+    if layer is None or not messages:
+        return
+
+    async def send_all():
+        for group, payload in messages:
+            await layer.group_send(group, {"type": PUSH_TYPE, "payload": payload})
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        inside_loop = False
+    else:
+        inside_loop = True
+    try:
+        if inside_loop:
+            # Sync code called from a thread that runs an event loop cannot block on it: publish
+            # from a helper thread instead.
+            helper = threading.Thread(target=async_to_sync(send_all), name="orin-live-publish")
+            helper.start()
+            helper.join(timeout=10)
+        else:
+            async_to_sync(send_all)()
+    except Exception:  # a live feed must never break the write that caused it
+        logger.exception("live feed: could not publish %d message(s)", len(messages))
+
+
+def _addressed(site_id, payload: dict) -> list[tuple[str, dict]]:
+    return [(site_group(site_id), payload), (GROUP_ALL, payload)]
+
+
+def publish_alerts(alert_ids, change: str) -> None:
+    from alerts.services.queue import alert_cards
+
+    alerts = Alert.objects.select_related("camera__dvr__site", "person", "alert_rule", "acknowledged_by").filter(
+        id__in=list(alert_ids)
+    )
+    messages = []
+    for card in alert_cards(alerts):
+        card["change"] = change
+        messages += _addressed(card["site"]["id"], card)
+    _send(messages)
+
+
+def publish_events(events: list[Event]) -> None:
+    """Push a batch of new events: per site, its newest events as cards and the batch's count."""
+    from surveillance.services.sightings import event_card
+
+    if not events:
+        return
+    totals = _site_totals(events)
+    newest = sorted(events, key=lambda e: e.timestamp, reverse=True)[: MAX_EVENTS_PER_PUSH * 4]
+    # Reloaded with names (camera, site, person, cluster), bounded in time for partition pruning.
+    stored = (
+        Event.objects.filter(id__in=[e.id for e in newest], timestamp__gte=newest[-1].timestamp)
+        .select_related("camera__dvr__site", "person", "cluster")
+        .order_by("-timestamp")
+    )
+    per_site: dict[str, list[dict]] = defaultdict(list)
+    for event in stored:
+        card = event_card(event)
+        if len(per_site[card["site"]["id"]]) < MAX_EVENTS_PER_PUSH:
+            per_site[card["site"]["id"]].append(card)
+    messages = []
+    for site_id, total in totals.items():
+        payload = {"kind": "event", "events": per_site.get(site_id, []), "total": total}
+        messages += _addressed(site_id, payload)
+    _send(messages)
+
+
+def _site_totals(events: list[Event]) -> dict[str, int]:
+    from surveillance.models import Camera
+
+    sites = dict(Camera.objects.filter(id__in={e.camera_id for e in events}).values_list("id", "dvr__site_id"))
+    totals: dict[str, int] = defaultdict(int)
+    for event in events:
+        if event.camera_id in sites:
+            totals[str(sites[event.camera_id])] += 1
+    return totals
+
+
+@receiver(alerts_changed, dispatch_uid="orin.live.alerts_changed")
+def on_alerts_changed(sender, alerts, change, **kwargs) -> None:
+    # Once per batch (not per alert): an ingest batch can raise thousands of alerts.
+    ids = [alert.pk for alert in alerts][-MAX_ALERTS_PER_PUSH:]
+    transaction.on_commit(lambda: _safely(publish_alerts, ids, change))
+
+
+@receiver(events_recorded, dispatch_uid="orin.live.events_recorded")
+def on_events_recorded(sender, events, **kwargs) -> None:
+    batch = list(events)
+    transaction.on_commit(lambda: _safely(publish_events, batch))
+
+
+def _safely(func, *args) -> None:
+    try:
+        func(*args)
+    except Exception:
+        logger.exception("live feed: %s failed", func.__name__)
+
+
+def catch_up(user, since: dt.datetime) -> dict:
+    """What a reconnecting page missed since `since`: alerts raised or changed, and new events,
+    within the user's sites and role. Too old a `since` asks the page to reload instead."""
+    from alerts.services.queue import alert_cards
+    from surveillance.services.sightings import event_card
+
+    now = timezone.now()
+    if now - since > CATCH_UP_WINDOW:
+        return {"type": "catch_up", "reload": True, "server_time": now.isoformat()}
+    kinds = readable_kinds(user)
+    alerts, events = [], []
+    if "alert" in kinds:
+        # Alerts carry no updated_at: changed ones are found among the last day's alerts.
+        recent = (
+            policy.restrict(Alert.objects.filter(created_at__gte=now - dt.timedelta(days=1)), user)
+            .filter(
+                Q(created_at__gte=since)
+                | Q(acknowledged_at__gte=since)
+                | Q(resolved_at__gte=since)
+                | Q(sent_at__gte=since)
+            )
+            .select_related("camera__dvr__site", "person", "alert_rule", "acknowledged_by")
+            .order_by("-created_at")[:CATCH_UP_LIMIT]
+        )
+        alerts = alert_cards(recent)
+    if "event" in kinds:
+        new_events = (
+            policy.restrict(
+                Event.objects.filter(timestamp__gte=since - dt.timedelta(minutes=10), created_at__gte=since), user
+            )
+            .select_related("camera__dvr__site", "person", "cluster")
+            .order_by("-timestamp")[:CATCH_UP_LIMIT]
+        )
+        events = [event_card(event) for event in new_events]
+    return {"type": "catch_up", "alerts": alerts, "events": events, "server_time": now.isoformat()}

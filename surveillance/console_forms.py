@@ -1,0 +1,147 @@
+"""Filter forms of the console's event screens: every choice list is limited to what the user
+may see, and every search gets a bounded time range (bad input → form errors, never a 500)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django import forms
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from accounts import policy
+from faces.models import Person, PersonCluster
+from surveillance.models import Camera, EventType, Site
+from surveillance.services.sightings import MAX_BROWSE_RANGE, EventFilter, RangeError
+
+RANGES = {
+    "1h": ("Last hour", dt.timedelta(hours=1)),
+    "24h": ("Last 24 hours", dt.timedelta(days=1)),
+    "7d": ("Last 7 days", dt.timedelta(days=7)),
+    "30d": ("Last 30 days", dt.timedelta(days=30)),
+    "90d": ("Last 90 days", dt.timedelta(days=90)),
+    "365d": ("Last 12 months", dt.timedelta(days=365)),
+    "custom": ("Custom…", None),
+}
+DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class TimeRangeMixin(forms.Form):
+    range = forms.ChoiceField(required=False, initial="24h")
+    since = forms.DateTimeField(required=False, widget=DATETIME_INPUT, input_formats=["%Y-%m-%dT%H:%M"])
+    until = forms.DateTimeField(required=False, widget=DATETIME_INPUT, input_formats=["%Y-%m-%dT%H:%M"])
+
+    range_keys: tuple[str, ...] = ("1h", "24h", "7d", "30d", "90d", "custom")
+    default_range = "24h"
+
+    def __init__(self, data=None, *args, **kwargs):
+        # The default range is part of the submitted data, so the page shows what was searched.
+        if data is not None and not data.get("range"):
+            data = data.copy()
+            data["range"] = self.default_range
+        super().__init__(data, *args, **kwargs)
+
+    def setup_range(self) -> None:
+        self.fields["range"].choices = [(key, RANGES[key][0]) for key in self.range_keys]
+        self.fields["range"].initial = self.default_range
+
+    def time_window(self) -> tuple[dt.datetime, dt.datetime]:
+        now = timezone.now()
+        key = self.cleaned_data.get("range") or self.default_range
+        if key != "custom":
+            return now - RANGES[key][1], now
+        since, until = self.cleaned_data.get("since"), self.cleaned_data.get("until")
+        if since is None:
+            raise forms.ValidationError({"since": "Give the start of the custom time range."})
+        return since, until or now
+
+
+def visible_choices(model, user):
+    return policy.restrict(model.objects.all(), user)
+
+
+class EventFilterForm(TimeRangeMixin):
+    site = forms.ModelChoiceField(queryset=Site.objects.none(), required=False, empty_label="All my sites")
+    camera = forms.ModelChoiceField(queryset=Camera.objects.none(), required=False, empty_label="All cameras")
+    event_type = forms.ChoiceField(required=False, choices=[("", "All types"), *EventType.choices])
+    person = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    cluster = forms.CharField(
+        required=False, max_length=60, widget=forms.TextInput(attrs={"placeholder": "Unknown-00042"})
+    )
+    reviewed = forms.ChoiceField(
+        required=False, choices=[("", "Reviewed or not"), ("no", "Not reviewed"), ("yes", "Reviewed")]
+    )
+    before = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    longest = MAX_BROWSE_RANGE
+
+    def __init__(self, data, *, user, **kwargs):
+        super().__init__(data, **kwargs)
+        self.user = user
+        self.setup_range()
+        self.fields["site"].queryset = visible_choices(Site, user)
+        self.fields["camera"].queryset = visible_choices(Camera, user).select_related("dvr__site")
+        self.fields["camera"].label_from_instance = lambda camera: f"{camera.dvr.site.name} · {camera.name}"
+
+    def clean_person(self):
+        person_id = self.cleaned_data.get("person")
+        if person_id and not policy.restrict(Person.objects.filter(pk=person_id), self.user).exists():
+            raise forms.ValidationError("No such person.")
+        return person_id
+
+    def clean_cluster(self):
+        value = (self.cleaned_data.get("cluster") or "").strip()
+        if not value:
+            return None
+        try:
+            lookup = {"pk": uuid.UUID(value)}
+        except ValueError:
+            lookup = {"cluster_label__iexact": value}
+        cluster = policy.restrict(PersonCluster.objects.filter(**lookup), self.user).first()
+        if cluster is None:
+            raise forms.ValidationError(f"No unknown-face cluster {value!r} among your sites.")
+        return cluster
+
+    def clean_before(self):
+        value = self.cleaned_data.get("before") or ""
+        if not value:
+            return None
+        at, _, event_id = value.partition("|")
+        timestamp = parse_datetime(at)
+        try:
+            return (timestamp, uuid.UUID(event_id)) if timestamp else None
+        except ValueError:
+            return None
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        since, until = self.time_window()
+        cluster = cleaned.get("cluster")
+        reviewed = {"yes": True, "no": False}.get(cleaned.get("reviewed") or "")
+        self.filter = EventFilter(
+            since=since,
+            until=until,
+            site_id=cleaned["site"].pk if cleaned.get("site") else None,
+            camera_id=cleaned["camera"].pk if cleaned.get("camera") else None,
+            event_type=cleaned.get("event_type") or None,
+            person_id=cleaned.get("person"),
+            cluster_ids=[cluster.pk] if cluster else [],
+            reviewed=reviewed,
+        )
+        try:
+            self.filter.check(self.longest)
+        except RangeError as exc:
+            raise forms.ValidationError({"until": str(exc)}) from exc
+        return cleaned
+
+
+class TimelineForm(TimeRangeMixin):
+    range_keys = ("7d", "30d", "90d", "365d", "custom")
+    default_range = "30d"
+
+    def __init__(self, data, **kwargs):
+        super().__init__(data, **kwargs)
+        self.setup_range()

@@ -33,7 +33,8 @@ def test_weak_passwords_are_refused(password, reason):
 
 
 def production_env(**extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ORIN_")}
+    # Neither ORIN_* development values nor the browser suite's DJANGO_ALLOW_ASYNC_UNSAFE belong in production.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORIN_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env.update(
         ORIN_DEBUG="false",
         ORIN_SECRET_KEY="x" * 20 + Fernet.generate_key().decode(),

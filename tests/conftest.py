@@ -78,40 +78,53 @@ def stop_process(proc: subprocess.Popen, timeout: float = 15) -> None:
             proc.wait()
 
 
+def start_celery_worker(
+    node: str,
+    queues: str = "recognition,notifications,maintenance,celery",
+    concurrency: int | None = 2,
+    log_name: str = "celery-worker",
+    env_extra: dict | None = None,
+    wait: bool = True,
+) -> subprocess.Popen:
+    """A real `celery worker` process (node name `node@host`) against the test database;
+    returns once it answers a ping (unless wait=False)."""
+    from orin.celery import app
+
+    argv = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "orin",
+        "worker",
+        "-Q",
+        queues,
+        "-l",
+        "info",
+        "-n",
+        f"{node}@%h",
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    if concurrency is not None:
+        argv += ["-c", str(concurrency)]
+    proc = start_process(argv, env_extra=env_extra, log_name=log_name)
+    deadline = time.monotonic() + 60
+    while wait and time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"celery worker {node} exited at start; see test-artifacts/logs/{log_name}.log")
+        replies = app.control.ping(timeout=1.0) or []
+        if any(name.startswith(f"{node}@") for reply in replies for name in reply):
+            return proc
+    if wait:
+        stop_process(proc)
+        raise RuntimeError(f"celery worker {node} did not answer a ping within 60 s")
+    return proc
+
+
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup, django_db_blocker):
     """A real `celery worker` process on every queue, using the test database."""
-    from orin.celery import app
-
-    proc = start_process(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "orin",
-            "worker",
-            "-Q",
-            "recognition,notifications,maintenance,celery",
-            "-c",
-            "2",
-            "-l",
-            "info",
-            "-n",
-            f"test-{os.getpid()}@%h",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        log_name="celery-worker",
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("celery worker exited at start; see test-artifacts/logs/celery-worker.log")
-        if app.control.ping(timeout=1.0):
-            break
-    else:
-        stop_process(proc)
-        raise RuntimeError("celery worker did not answer a ping within 60 s")
+    proc = start_celery_worker(f"test-{os.getpid()}")
     yield proc
     stop_process(proc)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import socket
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.conftest import start_process, stop_process
+from tests.conftest import start_celery_worker, stop_process
 
 
 @dataclass
@@ -167,40 +166,8 @@ def wait_until(predicate, timeout: float = 20.0, interval: float = 0.05, message
 @pytest.fixture
 def second_worker(celery_worker_process):
     """Another `celery worker` process (its own node) on the notifications queue."""
-    from orin.celery import app
-
     name = f"alerts-second-{os.getpid()}"
-    proc = start_process(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "orin",
-            "worker",
-            "-Q",
-            "notifications",
-            "-c",
-            "1",
-            "-l",
-            "info",
-            "-n",
-            f"{name}@%h",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        log_name="celery-worker-alerts-second",
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("second celery worker exited at start")
-        replies = app.control.ping(timeout=1.0) or []
-        if any(name in node for reply in replies for node in reply):
-            break
-    else:
-        stop_process(proc)
-        raise RuntimeError("second celery worker did not answer a ping within 60 s")
+    proc = start_celery_worker(name, queues="notifications", concurrency=1, log_name="celery-worker-alerts-second")
     yield name
     stop_process(proc)
 

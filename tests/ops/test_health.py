@@ -3,7 +3,6 @@ live state in Redis, the beat schedule in the database, and Celery routing/sizin
 
 import datetime as dt
 import json
-import sys
 import time
 
 import pytest
@@ -17,7 +16,7 @@ from surveillance.models import DeviceConnectivityLog, SystemHealthLog
 from surveillance.services import health, live_state, request_metrics
 from surveillance.services.schedule import DEFAULT_SCHEDULE, ensure_beat_schedule
 from surveillance.services.system_health import record_system_health, sample_beat
-from tests.conftest import start_process, stop_process
+from tests.conftest import start_celery_worker, stop_process
 from tests.factories import CameraFactory
 from tests.ops.conftest import free_port, wait_for
 
@@ -228,25 +227,14 @@ def test_worker_concurrency_follows_the_queues_it_consumes(settings):
 @pytest.mark.worker
 def test_a_worker_started_for_one_queue_takes_that_queues_concurrency():
     name = f"maint-{time.monotonic_ns()}@%h"
-    proc = start_process(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "orin",
-            "worker",
-            "-Q",
-            "maintenance",
-            "-n",
-            name,
-            "-l",
-            "warning",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        env_extra={"ORIN_MAINTENANCE_CONCURRENCY": "3"},
+    # No -c: the worker must size its pool from the queue's concurrency setting.
+    proc = start_celery_worker(
+        name.removesuffix("@%h"),
+        queues="maintenance",
+        concurrency=None,
         log_name="celery-maintenance-only",
+        env_extra={"ORIN_MAINTENANCE_CONCURRENCY": "3"},
+        wait=False,
     )
     try:
         hostname = name.replace("%h", "")

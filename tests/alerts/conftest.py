@@ -141,6 +141,8 @@ def http_recorder(settings) -> HttpRecorder:
     # The same addresses for code that runs inside the test process.
     settings.ORIN_TELEGRAM_API_BASE = os.environ["ORIN_TELEGRAM_API_BASE"]
     settings.ORIN_WHATSAPP_API_BASE = os.environ["ORIN_WHATSAPP_API_BASE"]
+    with HTTP.lock:
+        HTTP.plans.clear()  # a planned failure must not outlive the test that planned it
     return HTTP
 
 

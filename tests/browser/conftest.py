@@ -65,7 +65,9 @@ def asgi_server(django_db_setup, django_db_blocker):
     stop_process(proc)
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's sync API runs an event loop in this thread until it stops, and
+# the websocket tests that follow need asgiref's AsyncToSync, which refuses to share a thread with one.
+@pytest.fixture(scope="package")
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium chromium-driver")

@@ -168,7 +168,8 @@ def test_http_source_that_ends_is_reconnected_then_logged_unreachable(celery_wor
     assert dropped.details["error_code"] == "read_failed" and dropped.details["frames_read"] > 0
     assert again.details["previous_event"] == "disconnected" and again.details["duration_seconds"] >= 0
     failed = next(log for log in logs if log.event == "reconnect_failed")
-    assert failed.details["error_code"] in {"ECONNREFUSED", "read_failed", "open_failed"}
+    # The server closing the connection surfaces as a reset or a failed read/open, by timing.
+    assert failed.details["error_code"] in {"ECONNREFUSED", "ECONNRESET", "read_failed", "open_failed"}
 
 
 @pytest.mark.django_db(transaction=True)

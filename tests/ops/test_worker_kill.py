@@ -50,7 +50,7 @@ def kill_mid_task(conn, task_name: str, waiting_query: str) -> None:
     """Wait for the task to block on our lock, SIGKILL its process, and wait for the redelivered
     run to block behind the same lock (the killed one's database session is still queued there)."""
     wait_for(
-        lambda: any(q.replace('"', "").startswith(waiting_query) for q in lock_waiters(conn)),
+        lambda: any(q.replace('"', "").startswith(waiting_query.replace('"', "")) for q in lock_waiters(conn)),
         timeout=90,
         what=f"{task_name} to block",
     )
@@ -62,6 +62,13 @@ def kill_mid_task(conn, task_name: str, waiting_query: str) -> None:
 def worker_idle() -> bool:
     active = app.control.inspect(timeout=1.0).active() or {}
     return all(not tasks for tasks in active.values())
+
+
+@pytest.fixture(autouse=True)
+def quiet_worker(celery_worker_process):
+    """Start from an idle worker: earlier tests' queued or retrying tasks must not hold its slots."""
+    app.control.purge()
+    wait_for(worker_idle, timeout=120, what="the worker to finish earlier tests' tasks")
 
 
 def test_camera_check_killed_mid_task_raises_one_alert(celery_worker_process, other_connection):

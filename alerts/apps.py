@@ -5,3 +5,9 @@ class AlertsConfig(AppConfig):
     name = "alerts"
     default_auto_field = "django.db.models.BigAutoField"
     verbose_name = "Alerts and notifications"
+
+    def ready(self) -> None:
+        from alerts.services.rules import evaluate_events
+        from surveillance.services.events import register_event_processor
+
+        register_event_processor("alerts.rules", evaluate_events, order=10)

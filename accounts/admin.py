@@ -8,10 +8,16 @@ from accounts.services import lockout, mfa
 from accounts.services.api_keys import issue_api_key, revoke_api_key
 from accounts.services.audit import record_access
 from accounts.services.roles import sync_permission_grants
-from orin.admin_tools import PartitionedModelAdmin, ReadOnlyAdminMixin, SiteScopedAdminMixin
+from orin.admin_tools import (
+    PartitionedModelAdmin,
+    ReadOnlyAdminMixin,
+    ScopedAdminMixin,
+    ScopedModelAdmin,
+    ScopedTabularInline,
+)
 
 
-class PermissionGrantInline(SiteScopedAdminMixin, admin.TabularInline):
+class PermissionGrantInline(ScopedTabularInline):
     model = PermissionGrant
     extra = 0
     can_delete = False
@@ -22,7 +28,7 @@ class PermissionGrantInline(SiteScopedAdminMixin, admin.TabularInline):
 
 
 @admin.register(Role)
-class RoleAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+class RoleAdmin(ScopedModelAdmin):
     list_display = ["name", "description", "created_at"]
     search_fields = ["name", "description"]
     readonly_fields = ["created_at"]
@@ -34,13 +40,13 @@ class RoleAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(PermissionGrant)
-class PermissionGrantAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class PermissionGrantAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     list_display = ["role", "resource", "action", "granted"]
     list_filter = ["role", "resource", "granted"]
     search_fields = ["resource", "action", "role__name"]
 
 
-class SiteAssignmentInline(SiteScopedAdminMixin, admin.TabularInline):
+class SiteAssignmentInline(ScopedTabularInline):
     model = UserSiteAssignment
     extra = 0
     autocomplete_fields = ["site"]
@@ -48,7 +54,7 @@ class SiteAssignmentInline(SiteScopedAdminMixin, admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(SiteScopedAdminMixin, DjangoUserAdmin):
+class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
     list_display = [
         "username",
         "email",
@@ -109,7 +115,7 @@ class UserAdmin(SiteScopedAdminMixin, DjangoUserAdmin):
 
 
 @admin.register(UserSiteAssignment)
-class UserSiteAssignmentAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+class UserSiteAssignmentAdmin(ScopedModelAdmin):
     list_display = ["user", "site", "created_at"]
     list_filter = ["site"]
     search_fields = ["user__username", "site__name"]
@@ -118,7 +124,7 @@ class UserSiteAssignmentAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, PartitionedModelAdmin):
+class AuditLogAdmin(ReadOnlyAdminMixin, PartitionedModelAdmin):
     """Read-only (the table is append-only even for the database role), filterable trail."""
 
     list_display = ["timestamp", "actor", "action", "resource_type", "resource_link", "ip_address"]
@@ -158,7 +164,7 @@ class AuditLogAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, PartitionedModelAd
 
 
 @admin.register(APIKey)
-class APIKeyAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+class APIKeyAdmin(ScopedModelAdmin):
     list_display = ["name", "prefix", "user", "created_at", "last_used_at", "expires_at", "revoked_at"]
     list_filter = ["revoked_at"]
     search_fields = ["name", "prefix", "user__username"]

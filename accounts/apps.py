@@ -27,12 +27,34 @@ class AccountsConfig(AppConfig):
         from accounts.services import db_actor
         from accounts.services.audit import AuditActor
 
+        self._scope_third_party_models()
         db_actor.connect_signals()
         signals.connect()
         self._attach_audit_history()
         name = command_line_actor(sys.argv)
         if name:
             db_actor.set_process_default(AuditActor(name=name, role="service"))
+
+    @staticmethod
+    def _scope_third_party_models() -> None:
+        """Scopes of the models other packages bring into the admin: login throttling records and
+        JWT tokens (accounts) and the beat schedule (platform) span every site."""
+        from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+        from django_celery_beat.models import (
+            ClockedSchedule,
+            CrontabSchedule,
+            IntervalSchedule,
+            PeriodicTask,
+            SolarSchedule,
+        )
+        from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+        from accounts.scoping import Scope, register_scope
+
+        for model in (AccessAttempt, AccessFailureLog, AccessLog, BlacklistedToken, OutstandingToken):
+            register_scope(model, Scope("users", all_sites=True))
+        for model in (ClockedSchedule, CrontabSchedule, IntervalSchedule, PeriodicTask, SolarSchedule):
+            register_scope(model, Scope("system", all_sites=True))
 
     @staticmethod
     def _attach_audit_history() -> None:

@@ -22,6 +22,7 @@ from django_otp.oath import TOTP
 from django_otp.util import random_hex
 
 from accounts.crypto import EncryptedTextField
+from accounts.scoping import Scope, register_scope
 
 
 def new_totp_key() -> str:
@@ -119,3 +120,12 @@ class RecoveryCode(models.Model):
 
     class Meta:
         db_table = "mfa_recovery_codes"
+
+
+_OWN_DEVICES = Scope(
+    "users",
+    rule=lambda rows, viewer: rows.filter(user_id=viewer.user.pk),
+    why="A second factor belongs to its user alone.",
+)
+for _device_model in (TOTPDevice, RecoveryCodeDevice):
+    register_scope(_device_model, _OWN_DEVICES)

@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 
 from accounts.crypto import EncryptedTextField
+from accounts.scoping import Scope, ScopedQuerySet, Viewer, register_scope, scoped_manager
 
 
 class Role(models.Model):
@@ -22,6 +23,8 @@ class Role(models.Model):
     description = models.TextField(blank=True, null=True)
     permissions = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = scoped_manager("users", shared=True, why="Roles are one matrix for every site.")
 
     class Meta:
         db_table = "roles"
@@ -44,6 +47,8 @@ class PermissionGrant(models.Model):
     granted = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = scoped_manager("users", shared=True, why="Rows of the shared role matrix.")
+
     class Meta:
         db_table = "permissions_matrix"
         verbose_name = "permission grant"
@@ -65,6 +70,11 @@ class PermissionGrant(models.Model):
 
 
 class OrinUserManager(UserManager):
+    _queryset_class = ScopedQuerySet
+
+    def restrict(self, user, action: str = "read", api_key=None) -> ScopedQuerySet:
+        return self.get_queryset().restrict(user, action, api_key)
+
     def _default_role(self, superuser: bool) -> Role:
         from accounts.services.roles import ensure_role
 
@@ -108,11 +118,35 @@ class User(AbstractUser):
         super().save(*args, **kwargs)
 
 
+def _user_reach(viewer: Viewer) -> models.Q:
+    """Oneself, the users of one's sites, accounts not yet assigned to any site (so a site
+    administrator can assign the account they just created) and super admins (who belong to
+    every site)."""
+    shares_a_site = models.Q(site_assignments__site_id__in=viewer.site_ids)
+    everywhere = models.Q(is_superuser=True) | models.Q(role__name=Role.SUPER_ADMIN)
+    unassigned = ~models.Q(site_assignments__isnull=False)
+    others = User.objects.filter(shares_a_site | unassigned | everywhere).values("pk")
+    return models.Q(pk=viewer.user.pk) | models.Q(pk__in=others)
+
+
+register_scope(
+    User,
+    Scope(
+        "users",
+        rule=lambda rows, viewer: rows.filter(_user_reach(viewer)),
+        why="Accounts are seen by those who share one of their sites (and their owner); unassigned accounts "
+        "by every account administrator.",
+    ),
+)
+
+
 class UserSiteAssignment(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="site_assignments")
     site = models.ForeignKey("surveillance.Site", on_delete=models.CASCADE, related_name="user_assignments")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = scoped_manager("users", site="site")
 
     class Meta:
         db_table = "user_site_assignments"
@@ -142,6 +176,12 @@ class AuditLog(models.Model):
     user_agent = models.TextField(null=True, blank=True)
     timestamp = models.DateTimeField()
 
+    objects = scoped_manager(
+        "audit",
+        rule=lambda rows, viewer: rows.filter(user_id=viewer.user.pk),
+        why="The audit trail spans every site: users who see every site read all of it, others their own actions.",
+    )
+
     class Meta:
         db_table = "audit_logs"
         ordering = ["-timestamp"]
@@ -150,7 +190,7 @@ class AuditLog(models.Model):
         return f"{self.timestamp:%Y-%m-%d %H:%M:%S} {self.action} {self.resource_type}"
 
 
-class APIKeyQuerySet(models.QuerySet):
+class APIKeyQuerySet(ScopedQuerySet):
     def active(self):
         from django.utils import timezone
 
@@ -176,7 +216,9 @@ class APIKey(models.Model):
     last_used_ip = models.GenericIPAddressField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
-    objects = APIKeyQuerySet.as_manager()
+    objects = scoped_manager(
+        "users", queryset=APIKeyQuerySet, via="user", why="A key acts as its user: seen by those who see the user."
+    )
 
     class Meta:
         db_table = "api_keys"

@@ -16,7 +16,12 @@ from alerts.models import (
     WhatsAppConfig,
 )
 from alerts.services import lifecycle
-from orin.admin_tools import ReadOnlyAdminMixin, SiteScopedAdminMixin
+from orin.admin_tools import (
+    ReadOnlyAdminMixin,
+    ScopedModelAdmin,
+    ScopedStackedInline,
+    ScopedTabularInline,
+)
 
 TEST_MESSAGE_MAX_CHANNELS = 5
 
@@ -29,7 +34,7 @@ def secret_hint(value: str | None) -> str:
 
 
 @admin.register(AlertRule)
-class AlertRuleAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+class AlertRuleAdmin(ScopedModelAdmin):
     list_display = [
         "name",
         "camera",
@@ -67,7 +72,7 @@ class AlertRuleAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class AlertTransitionInline(SiteScopedAdminMixin, admin.TabularInline):
+class AlertTransitionInline(ScopedTabularInline):
     model = AlertTransition
     extra = 0
     can_delete = False
@@ -81,7 +86,7 @@ class AlertTransitionInline(SiteScopedAdminMixin, admin.TabularInline):
         return False
 
 
-class AlertDeliveryInline(SiteScopedAdminMixin, admin.TabularInline):
+class AlertDeliveryInline(ScopedTabularInline):
     model = NotificationDelivery
     extra = 0
     can_delete = False
@@ -115,7 +120,7 @@ def _transition_action(func, verb: str):
 
 
 @admin.register(Alert)
-class AlertAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+class AlertAdmin(ScopedModelAdmin):
     list_display = [
         "created_at",
         "severity",
@@ -157,7 +162,7 @@ class AlertAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     ]
 
 
-class TelegramConfigInline(SiteScopedAdminMixin, admin.StackedInline):
+class TelegramConfigInline(ScopedStackedInline):
     model = TelegramConfig
     extra = 0
     readonly_fields = ["token_status", "created_at"]
@@ -167,7 +172,7 @@ class TelegramConfigInline(SiteScopedAdminMixin, admin.StackedInline):
         return secret_hint(obj.bot_token if obj and obj.pk else None)
 
 
-class WhatsAppConfigInline(SiteScopedAdminMixin, admin.StackedInline):
+class WhatsAppConfigInline(ScopedStackedInline):
     model = WhatsAppConfig
     extra = 0
     readonly_fields = ["key_status", "created_at"]
@@ -177,13 +182,13 @@ class WhatsAppConfigInline(SiteScopedAdminMixin, admin.StackedInline):
         return secret_hint(obj.api_key if obj and obj.pk else None)
 
 
-class EmailConfigInline(SiteScopedAdminMixin, admin.StackedInline):
+class EmailConfigInline(ScopedStackedInline):
     model = EmailConfig
     extra = 0
     readonly_fields = ["created_at"]
 
 
-class WebhookConfigInline(SiteScopedAdminMixin, admin.StackedInline):
+class WebhookConfigInline(ScopedStackedInline):
     model = WebhookConfig
     extra = 0
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -195,7 +200,7 @@ class WebhookConfigInline(SiteScopedAdminMixin, admin.StackedInline):
 
 
 @admin.register(NotificationChannel)
-class NotificationChannelAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+class NotificationChannelAdmin(ScopedModelAdmin):
     list_display = ["name", "channel_type", "is_active", "owner", "receives_system_alerts", "created_by", "created_at"]
     list_filter = ["channel_type", "is_active", "receives_system_alerts"]
     search_fields = ["name"]
@@ -230,7 +235,7 @@ class NotificationChannelAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(TelegramConfig)
-class TelegramConfigAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+class TelegramConfigAdmin(ScopedModelAdmin):
     list_display = ["channel", "chat_id", "created_at"]
     search_fields = ["channel__name", "chat_id"]
     autocomplete_fields = ["channel"]
@@ -240,7 +245,7 @@ class TelegramConfigAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(WhatsAppConfig)
-class WhatsAppConfigAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+class WhatsAppConfigAdmin(ScopedModelAdmin):
     list_display = ["channel", "phone_number_id", "created_at"]
     search_fields = ["channel__name", "phone_number_id"]
     autocomplete_fields = ["channel"]
@@ -250,7 +255,7 @@ class WhatsAppConfigAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(EmailConfig)
-class EmailConfigAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+class EmailConfigAdmin(ScopedModelAdmin):
     list_display = ["channel", "attach_snapshot", "created_at"]
     search_fields = ["channel__name"]
     autocomplete_fields = ["channel"]
@@ -259,7 +264,7 @@ class EmailConfigAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(WebhookConfig)
-class WebhookConfigAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+class WebhookConfigAdmin(ScopedModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["channel", "url", "created_at"]
     search_fields = ["channel__name", "url"]
@@ -270,7 +275,7 @@ class WebhookConfigAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(NotificationDelivery)
-class NotificationDeliveryAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class NotificationDeliveryAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     list_display = [
         "created_at",
         "channel",
@@ -295,7 +300,7 @@ class NotificationDeliveryAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.
 
 
 @admin.register(NotificationPreference)
-class NotificationPreferenceAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+class NotificationPreferenceAdmin(ScopedModelAdmin):
     list_display = ["user", "notifications_enabled", "quiet_hours_enabled", "quiet_hours_start", "quiet_hours_end"]
     list_filter = ["notifications_enabled", "quiet_hours_enabled"]
     search_fields = ["user__username", "user__email"]
@@ -304,7 +309,7 @@ class NotificationPreferenceAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ActiveAlert)
-class ActiveAlertAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class ActiveAlertAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     list_display = [
         "severity",
         "status",

@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.crypto import EncryptedTextField
+from accounts.scoping import Viewer, apply_scope, scoped_manager
 from faces.models import PersonStatus
 from surveillance.models import EventType, Severity, confidence_check
 
@@ -38,6 +39,13 @@ class ChannelType(models.TextChoices):
     WHATSAPP = "whatsapp"
     EMAIL = "email"
     WEBHOOK = "webhook"
+
+
+def _rule_reach(viewer: Viewer) -> Q:
+    reach = Q(camera__in=viewer.camera_ids) | Q(camera__isnull=True, zone__camera__in=viewer.camera_ids)
+    if viewer.action == "read":
+        reach |= Q(camera__isnull=True, zone__isnull=True)
+    return reach
 
 
 class AlertRule(models.Model):
@@ -132,6 +140,13 @@ class AlertRule(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = scoped_manager(
+        "alerts",
+        rule=lambda rows, viewer: rows.filter(_rule_reach(viewer)),
+        why="A rule on a camera (or a zone) is seen where the camera is. A rule without a camera applies at "
+        "every site: everyone with alerts access reads it, only users who see every site change it.",
+    )
 
     class Meta:
         db_table = "alert_rules"
@@ -249,6 +264,8 @@ class Alert(models.Model):
     escalation_level = models.PositiveSmallIntegerField(default=0, db_default=0)
     escalated_at = models.DateTimeField(null=True, blank=True)
 
+    objects = scoped_manager("alerts", camera="camera")
+
     class Meta:
         db_table = "alerts"
         ordering = ["-created_at"]
@@ -314,6 +331,8 @@ class AlertTransition(models.Model):
     note = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
+    objects = scoped_manager("alerts", camera="alert__camera")
+
     class Meta:
         db_table = "alert_transitions"
         ordering = ["created_at"]
@@ -321,6 +340,20 @@ class AlertTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.alert_id}: {self.from_status} → {self.to_status}"
+
+
+def _channel_reach(viewer: Viewer) -> Q:
+    reach = Q(owner_id=viewer.user.pk)
+    if viewer.action == "read":
+        return reach | Q(owner__isnull=True)
+    # Changing a shared channel changes it for every site it serves: only for those who may
+    # configure alerts at all of them (rules bound to their cameras only; no system alerts).
+    elsewhere = AlertRule.objects.exclude(camera__in=viewer.camera_ids).values("pk")
+    return reach | (
+        Q(owner__isnull=True, receives_system_alerts=False)
+        & ~Q(alert_rules__in=elsewhere)
+        & ~Q(escalation_rules__in=elsewhere)
+    )
 
 
 class NotificationChannel(models.Model):
@@ -354,6 +387,14 @@ class NotificationChannel(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = scoped_manager(
+        "alerts",
+        rule=lambda rows, viewer: rows.filter(_channel_reach(viewer)),
+        why="A personal channel is its owner's alone. Everyone with alerts access reads a shared channel's name "
+        "(to pick it on a rule; credentials stay hidden); it is changed by those who may configure alerts at "
+        "every site it serves (all its rules are on their cameras, and it takes no system alerts).",
+    )
+
     class Meta:
         db_table = "notification_channels"
         ordering = ["name"]
@@ -384,6 +425,8 @@ class TelegramConfig(models.Model):
     chat_id = models.CharField(max_length=50)
     message_template = models.TextField(default="{{alert_type}}: {{message}} at {{timestamp}}. Camera: {{camera_name}}")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = scoped_manager("alerts", via="channel", why="Follows its channel.")
 
     class Meta:
         db_table = "telegram_configs"
@@ -426,6 +469,8 @@ class WhatsAppConfig(models.Model):
         help_text='Body parameters in order, each a placeholder name: ["alert_type", "location", "timestamp"]',
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = scoped_manager("alerts", via="channel", why="Follows its channel.")
 
     class Meta:
         db_table = "whatsapp_configs"
@@ -472,6 +517,8 @@ class EmailConfig(models.Model):
     attach_snapshot = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = scoped_manager("alerts", via="channel", why="Follows its channel.")
+
     class Meta:
         db_table = "email_configs"
         verbose_name = "email config"
@@ -512,6 +559,8 @@ class WebhookConfig(models.Model):
     )
     message_template = models.TextField(default="{{alert_type}}: {{message}}")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = scoped_manager("alerts", via="channel", why="Follows its channel.")
 
     class Meta:
         db_table = "webhook_configs"
@@ -567,6 +616,15 @@ class NotificationDelivery(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(null=True, blank=True, help_text="Last attempt's round trip")
 
+    objects = scoped_manager(
+        "alerts",
+        rule=lambda rows, viewer: rows.filter(
+            Q(alert__camera__in=viewer.camera_ids)
+            | Q(alert__isnull=True, channel__in=apply_scope(NotificationChannel.objects.all(), viewer).values("pk"))
+        ),
+        why="A delivery of an alert is seen where the alert is; a test message where its channel is.",
+    )
+
     class Meta:
         db_table = "notification_deliveries"
         ordering = ["-created_at"]
@@ -591,6 +649,16 @@ class NotificationDelivery(models.Model):
         return f"{self.channel} / {self.purpose} → {self.status}"
 
 
+def _preference_reach(viewer: Viewer) -> Q:
+    from accounts.models import User
+    from accounts.policy import can
+
+    reach = Q(user_id=viewer.user.pk)
+    if can(viewer.user, "users", viewer.action):
+        reach |= Q(user__in=apply_scope(User.objects.all(), viewer).values("pk"))
+    return reach
+
+
 class NotificationPreference(models.Model):
     """An operator's say over their personal channels (seed 000 user_preferences)."""
 
@@ -613,6 +681,12 @@ class NotificationPreference(models.Model):
     timezone = models.CharField(max_length=50, default="UTC")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = scoped_manager(
+        "alerts",
+        rule=lambda rows, viewer: rows.filter(_preference_reach(viewer)),
+        why="Preferences are personal: their owner's, and those of the users an account administrator sees.",
+    )
 
     class Meta:
         db_table = "notification_preferences"
@@ -659,6 +733,8 @@ class ActiveAlert(models.Model):
     person_status = models.CharField(max_length=20, null=True)
     rule_name = models.CharField(max_length=200, null=True)
     rule_threshold = models.DecimalField(max_digits=4, decimal_places=3, null=True)
+
+    objects = scoped_manager("alerts", all_sites=True)
 
     class Meta:
         managed = False

@@ -26,7 +26,11 @@ from faces.models import (
 )
 from faces.services import review
 from faces.services.model_pack import ModelPackError
-from orin.admin_tools import ReadOnlyAdminMixin, SiteScopedAdminMixin
+from orin.admin_tools import (
+    ReadOnlyAdminMixin,
+    ScopedModelAdmin,
+    ScopedTabularInline,
+)
 
 
 def crop_thumbnail(storage_name: str, size: int = 64) -> str:
@@ -63,7 +67,7 @@ class PersonForm(forms.ModelForm):
         fields = ["name", "status", "role", "department", "company", "notes"]
 
 
-class FaceEmbeddingInline(SiteScopedAdminMixin, admin.TabularInline):
+class FaceEmbeddingInline(ScopedTabularInline):
     """The person's gallery, with crops, so a reviewer can spot a face that does not belong."""
 
     model = FaceEmbedding
@@ -87,20 +91,20 @@ class WhoIsThisForm(forms.Form):
     top_k = forms.IntegerField(min_value=1, max_value=50, initial=5)
 
 
-class PersonAliasInline(SiteScopedAdminMixin, admin.TabularInline):
+class PersonAliasInline(ScopedTabularInline):
     model = PersonAlias
     extra = 0
     readonly_fields = ["created_at"]
 
 
-class PersonLabelInline(SiteScopedAdminMixin, admin.TabularInline):
+class PersonLabelInline(ScopedTabularInline):
     model = PersonLabel
     extra = 0
     readonly_fields = ["created_by", "created_at"]
 
 
 @admin.register(Person)
-class PersonAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+class PersonAdmin(ScopedModelAdmin):
     list_display = ["__str__", "status", "role", "department", "company", "updated_at"]
     list_filter = ["status", "labels__label", "department"]
     search_fields = ["name", "aliases__alias_name", "role", "company", "department"]
@@ -156,7 +160,7 @@ class PersonAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
         form = WhoIsThisForm(request.POST or None, request.FILES or None)
         matches, error = None, None
         if request.method == "POST" and form.is_valid():
-            visible = policy.restrict(PersonCluster.objects.all(), request.user, "read").values("id")
+            visible = PersonCluster.objects.restrict(request.user).values("id")
             try:
                 matches = review.search_faces(
                     form.cleaned_data["image"].read(), top_k=form.cleaned_data["top_k"], cluster_ids_visible=visible
@@ -186,7 +190,7 @@ class PersonAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(PersonAlias)
-class PersonAliasAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+class PersonAliasAdmin(ScopedModelAdmin):
     list_display = ["alias_name", "person", "created_at"]
     search_fields = ["alias_name", "person__name"]
     autocomplete_fields = ["person"]
@@ -195,7 +199,7 @@ class PersonAliasAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(PersonLabel)
-class PersonLabelAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+class PersonLabelAdmin(ScopedModelAdmin):
     list_display = ["person", "label", "created_by", "created_at"]
     list_filter = ["label"]
     search_fields = ["person__name"]
@@ -205,7 +209,7 @@ class PersonLabelAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(FaceEmbedding)
-class FaceEmbeddingAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+class FaceEmbeddingAdmin(ScopedModelAdmin):
     list_display = [
         "id",
         "person",
@@ -237,7 +241,7 @@ class FaceEmbeddingAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(PersonCluster)
-class PersonClusterAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+class PersonClusterAdmin(ScopedModelAdmin):
     list_display = [
         "cluster_label",
         "status",
@@ -279,7 +283,7 @@ class PersonClusterAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
         self.message_user(request, f"{queryset.count()} cluster(s) rejected; look-alikes will be suppressed.")
 
 
-class WatchlistEntryInline(SiteScopedAdminMixin, admin.TabularInline):
+class WatchlistEntryInline(ScopedTabularInline):
     model = WatchlistEntry
     extra = 0
     autocomplete_fields = ["person"]
@@ -287,7 +291,7 @@ class WatchlistEntryInline(SiteScopedAdminMixin, admin.TabularInline):
 
 
 @admin.register(Watchlist)
-class WatchlistAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+class WatchlistAdmin(ScopedModelAdmin):
     list_display = ["name", "watch_type", "is_active", "created_by", "created_at"]
     list_filter = ["watch_type", "is_active"]
     search_fields = ["name", "description"]
@@ -310,7 +314,7 @@ class WatchlistAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(WatchlistEntry)
-class WatchlistEntryAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+class WatchlistEntryAdmin(ScopedModelAdmin):
     list_display = ["person", "watchlist", "added_by", "added_at"]
     list_filter = ["watchlist"]
     search_fields = ["person__name", "watchlist__name"]
@@ -319,7 +323,7 @@ class WatchlistEntryAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ReviewAction)
-class ReviewActionAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class ReviewActionAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     list_display = [
         "created_at",
         "action",
@@ -339,7 +343,7 @@ class ReviewActionAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdm
 
 
 @admin.register(TrainingDataset)
-class TrainingDatasetAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+class TrainingDatasetAdmin(ScopedModelAdmin):
     list_display = [
         "name",
         "version",
@@ -356,7 +360,7 @@ class TrainingDatasetAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(TrainingJob)
-class TrainingJobAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+class TrainingJobAdmin(ScopedModelAdmin):
     list_display = [
         "dataset",
         "model_version_from",
@@ -373,7 +377,7 @@ class TrainingJobAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ModelVersion)
-class ModelVersionAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+class ModelVersionAdmin(ScopedModelAdmin):
     list_display = [
         "version_string",
         "is_production",
@@ -389,7 +393,7 @@ class ModelVersionAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(PersonRecognitionSummary)
-class PersonRecognitionSummaryAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class PersonRecognitionSummaryAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     list_display = [
         "name",
         "status",
@@ -403,7 +407,7 @@ class PersonRecognitionSummaryAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, ad
 
 
 @admin.register(UnknownClusterForReview)
-class UnknownClusterForReviewAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class UnknownClusterForReviewAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     list_display = [
         "cluster_label",
         "sample_count",
@@ -415,7 +419,7 @@ class UnknownClusterForReviewAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, adm
 
 
 @admin.register(IngestFrame)
-class IngestFrameAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class IngestFrameAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     list_display = ["frame_key", "camera", "timestamp", "status", "face_count", "processing_ms", "source"]
     list_filter = ["status", "source"]
     search_fields = ["frame_key"]
@@ -423,14 +427,9 @@ class IngestFrameAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmi
     list_select_related = ["camera"]
     show_full_result_count = False
 
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        sites = policy.site_ids_for(request.user)
-        return qs if sites is None else qs.filter(camera__dvr__site_id__in=sites)
-
 
 @admin.register(NegativeExample)
-class NegativeExampleAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class NegativeExampleAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     list_display = ["person", "model_version", "event_id", "created_by", "created_at"]
     search_fields = ["person__name"]
     exclude = ["embedding"]
@@ -438,7 +437,7 @@ class NegativeExampleAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.Model
 
 
 @admin.register(FaceObservation)
-class FaceObservationAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class FaceObservationAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     list_display = ["face", "camera", "face_quality", "confidence", "model_version", "created_at"]
     exclude = ["embedding"]
     date_hierarchy = "created_at"
@@ -448,8 +447,3 @@ class FaceObservationAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.Model
     @admin.display(description="face")
     def face(self, obj):
         return crop_thumbnail(obj.source_image_path, 48)
-
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        sites = policy.site_ids_for(request.user)
-        return qs if sites is None else qs.filter(camera__dvr__site_id__in=sites)

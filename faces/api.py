@@ -11,8 +11,8 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from accounts.authentication import DeviceKeyAuthentication
-from accounts.models import APIKey
-from accounts.policy import can, restrict
+from accounts.policy import can
+from accounts.rest.access import restrict_for
 from faces.models import PersonCluster
 from faces.services.ingest import FrameRejected, resolve_camera, submit_frame
 from faces.services.model_pack import ModelPackError
@@ -84,13 +84,9 @@ class FrameIngestView(APIView):
     def may_post_for(request, camera) -> bool:
         """A key narrowed to sites/cameras posts only for those; a user only for their sites.
         Refused cameras read as unknown, so keys cannot probe for other sites' camera ids."""
-        from accounts.services.api_keys import api_key_allows_camera
-
-        if isinstance(request.auth, APIKey):
-            return api_key_allows_camera(request.auth, camera)
         from surveillance.models import Camera
 
-        return restrict(Camera.objects.filter(pk=camera.pk), request.user, "read").exists()
+        return restrict_for(request, Camera.objects.filter(pk=camera.pk)).exists()
 
 
 class FaceModelsUnavailable(APIException):
@@ -124,7 +120,7 @@ class FaceSearchView(APIView):
             raise PermissionDenied("you may not look up persons")
         form = FaceSearchSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        visible = restrict(PersonCluster.objects.all(), request.user, "read").values("id")
+        visible = PersonCluster.objects.restrict(request.user).values("id")
         try:
             matches = search_faces(
                 read_upload(form.validated_data["image"]),

@@ -85,9 +85,9 @@ def review_queue_view(request):
 
 def review_cluster_view(request, cluster_id):
     _require_read(request.user)
-    cluster = get_object_or_404(policy.restrict(PersonCluster.objects.all(), request.user), pk=cluster_id)
+    cluster = get_object_or_404(PersonCluster.objects.all().restrict(request.user), pk=cluster_id)
     faces = list(
-        review_queue.visible_faces(request.user, FaceEmbedding.objects.filter(cluster=cluster)).order_by(
+        FaceEmbedding.objects.filter(cluster=cluster).restrict(request.user).order_by(
             "-face_quality"
         )[:300]
     )
@@ -106,7 +106,7 @@ def review_cluster_view(request, cluster_id):
 
 def review_person_view(request, person_id):
     _require_read(request.user)
-    person = get_object_or_404(policy.restrict(Person.objects.all(), request.user), pk=person_id)
+    person = get_object_or_404(Person.objects.all().restrict(request.user), pk=person_id)
     record_access(request.user, "gallery_view", "person", person.pk, request=request)
     gallery = review_queue.person_gallery(request.user, person)
     recognitions = review_queue.recent_recognitions(request.user, person)
@@ -136,7 +136,7 @@ def person_search(request):
     """Autocomplete for "name as an existing person"."""
     _require_read(request.user)
     query = request.GET.get("q", "").strip()[:100]
-    persons = policy.restrict(Person.objects.exclude(name=None), request.user)
+    persons = Person.objects.exclude(name=None).restrict(request.user)
     if query:
         persons = persons.filter(name__icontains=query) | persons.filter(aliases__alias_name__icontains=query)
     rows = persons.distinct().order_by("name").values("id", "name", "status")[:20]
@@ -188,23 +188,23 @@ def _resolve(request, data) -> dict:
     user = request.user
     found = {}
     if data["clusters"]:
-        clusters = list(policy.restrict(PersonCluster.objects.filter(pk__in=data["clusters"]), user))
+        clusters = list(PersonCluster.objects.filter(pk__in=data["clusters"]).restrict(user))
         if len(clusters) != len(set(data["clusters"])):
             raise Refusal("Some selected clusters are not among your sites' clusters.")
         order = {pk: i for i, pk in enumerate(data["clusters"])}
         found["clusters"] = sorted(clusters, key=lambda c: order[c.pk])
     if data["faces"]:
-        faces = list(review_queue.visible_faces(user, FaceEmbedding.objects.filter(pk__in=data["faces"])))
+        faces = list(FaceEmbedding.objects.filter(pk__in=data["faces"]).restrict(user))
         if len(faces) != len(set(data["faces"])):
             raise Refusal("Some selected faces are not visible to you.")
         found["faces"] = faces
     if data["person"]:
-        found["person"] = get_object_or_404(policy.restrict(Person.objects.all(), user), pk=data["person"])
+        found["person"] = get_object_or_404(Person.objects.all().restrict(user), pk=data["person"])
     if data["event"]:
         events = Event.objects.filter(pk=data["event"])
         if data["event_time"]:
             events = events.filter(timestamp=data["event_time"])
-        found["event"] = get_object_or_404(policy.restrict(events, user))
+        found["event"] = get_object_or_404(events.restrict(user))
     return found
 
 

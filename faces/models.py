@@ -18,12 +18,21 @@ import uuid
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from pgvector.django import HnswIndex, VectorField
 
-from surveillance.models import ReviewActionType, confidence_check
+from accounts.scoping import ScopedQuerySet, Viewer, apply_scope, scoped_manager
+from surveillance.models import Event, ReviewActionType, confidence_check
 
 EMBEDDING_DIMENSIONS = 512
+
+# Written access rules of the models that are not bound to one site (accounts.scoping).
+REGISTRY_RULE = (
+    "The person registry is shared by every site: a watchlisted person must be recognised wherever they "
+    "appear. Where a person was seen (events, snapshots, timelines) is site-bound and restricted."
+)
+WATCHLIST_RULE = "Watchlists hold persons of the shared registry and apply at every site."
+TRAINING_RULE = "Recognition models and their training data serve every site; the role matrix (training) decides."
 
 
 class PersonStatus(models.TextChoices):
@@ -119,6 +128,12 @@ class Person(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = scoped_manager(
+        "persons",
+        shared=True,
+        why=REGISTRY_RULE,
+    )
+
     class Meta:
         db_table = "persons"
         ordering = ["name"]
@@ -146,6 +161,8 @@ class PersonAlias(models.Model):
     alias_name = models.CharField(max_length=200, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = scoped_manager("persons", shared=True, why="Follows the shared person registry.")
+
     class Meta:
         db_table = "person_aliases"
         verbose_name_plural = "person aliases"
@@ -169,12 +186,23 @@ class PersonLabel(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = scoped_manager("persons", shared=True, why="Follows the shared person registry.")
+
     class Meta:
         db_table = "person_labels"
         constraints = [models.UniqueConstraint(fields=["person", "label"], name="uq_labels_person_label")]
 
     def __str__(self) -> str:
         return self.get_label_display()
+
+
+def _sightings(viewer: Viewer):
+    return Event.objects.filter(cluster_id=OuterRef("pk"), camera_id__in=viewer.camera_ids)
+
+
+def _event_seen(viewer: Viewer):
+    """The row's event happened at one of the viewer's cameras (an index probe per row)."""
+    return Event.objects.filter(id=OuterRef("event_id"), camera_id__in=viewer.camera_ids)
 
 
 class PersonCluster(models.Model):
@@ -205,6 +233,12 @@ class PersonCluster(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = scoped_manager(
+        "persons",
+        rule=lambda rows, viewer: rows.filter(Exists(_sightings(viewer))),
+        why="An unknown face is seen where it was sighted: at the sites of the cluster's events.",
+    )
+
     class Meta:
         db_table = "person_clusters"
         ordering = ["-last_seen"]
@@ -220,7 +254,7 @@ class PersonCluster(models.Model):
         return self.cluster_label
 
 
-class FaceEmbeddingQuerySet(models.QuerySet):
+class FaceEmbeddingQuerySet(ScopedQuerySet):
     def of_persons(self):
         return self.filter(person__isnull=False)
 
@@ -273,7 +307,17 @@ class FaceEmbedding(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = FaceEmbeddingQuerySet.as_manager()
+    objects = scoped_manager(
+        "persons",
+        queryset=FaceEmbeddingQuerySet,
+        rule=lambda rows, viewer: rows.filter(
+            Q(crop__camera__in=viewer.camera_ids)
+            | Q(crop__isnull=True, person__isnull=False)
+            | Q(crop__isnull=True, cluster__in=apply_scope(PersonCluster.objects.all(), viewer).values("pk"))
+        ),
+        why="A face crop taken by a camera is seen where that camera is; a face without a stored crop "
+        "follows its owner (the shared person registry, or the cluster's sightings).",
+    )
 
     class Meta:
         db_table = "face_embeddings"
@@ -335,6 +379,8 @@ class Watchlist(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     persons = models.ManyToManyField(Person, through="WatchlistEntry", related_name="watchlists")
 
+    objects = scoped_manager("persons", shared=True, why=WATCHLIST_RULE)
+
     class Meta:
         db_table = "watchlists"
         ordering = ["name"]
@@ -362,6 +408,8 @@ class WatchlistEntry(models.Model):
     )
     added_at = models.DateTimeField(auto_now_add=True)
     notes = models.TextField(null=True, blank=True)
+
+    objects = scoped_manager("persons", shared=True, why="Follows its watchlist.")
 
     class Meta:
         db_table = "watchlist_entries"
@@ -395,6 +443,8 @@ class FaceObservation(models.Model):
     )
     source_image_path = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = scoped_manager("persons", camera="camera")
 
     class Meta:
         db_table = "face_observations"
@@ -430,6 +480,12 @@ class NegativeExample(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = scoped_manager(
+        "persons",
+        rule=lambda rows, viewer: rows.filter(Q(event__isnull=True) | Q(Exists(_event_seen(viewer)))),
+        why="'Not this person' made from a sighting is seen where the sighting was; others follow the registry.",
+    )
+
     class Meta:
         db_table = "face_negative_examples"
         ordering = ["-created_at"]
@@ -458,6 +514,8 @@ class IngestFrame(models.Model):
     processing_ms = models.IntegerField(null=True, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = scoped_manager("events", camera="camera")
 
     class Meta:
         db_table = "ingest_frames"
@@ -490,6 +548,12 @@ class ReviewAction(models.Model):
     notes = models.TextField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = scoped_manager(
+        "persons",
+        rule=lambda rows, viewer: rows.filter(Exists(_event_seen(viewer))),
+        why="A review of a sighting is seen where the sighting was.",
+    )
+
     class Meta:
         db_table = "review_actions"
         ordering = ["-created_at"]
@@ -519,6 +583,8 @@ class TrainingDataset(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = scoped_manager("training", shared=True, why=TRAINING_RULE)
 
     class Meta:
         db_table = "training_datasets"
@@ -553,6 +619,8 @@ class TrainingJob(models.Model):
     approved_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = scoped_manager("training", shared=True, why=TRAINING_RULE)
+
     class Meta:
         db_table = "training_jobs"
         ordering = ["-created_at"]
@@ -576,6 +644,8 @@ class ModelVersion(models.Model):
     is_rollback_available = models.BooleanField(default=True)
     deployed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = scoped_manager("training", shared=True, why=TRAINING_RULE)
 
     class Meta:
         db_table = "model_versions"
@@ -617,6 +687,8 @@ class PersonRecognitionSummary(models.Model):
     labels = ArrayField(models.CharField(max_length=20), null=True)
     has_embedding = models.BooleanField()
 
+    objects = scoped_manager("persons", all_sites=True)
+
     class Meta:
         managed = False
         db_table = "vw_person_recognition_summary"
@@ -638,6 +710,8 @@ class UnknownClusterForReview(models.Model):
     total_events = models.BigIntegerField()
     seen_on_cameras = ArrayField(models.CharField(max_length=100), null=True)
     seen_at_sites = ArrayField(models.CharField(max_length=100), null=True)
+
+    objects = scoped_manager("persons", all_sites=True)
 
     class Meta:
         managed = False

@@ -15,6 +15,12 @@ class OrinAdminSite(admin.AdminSite):
     index_title = "Dashboard"
     site_url = None  # the console is the whole site
 
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Every registered admin is scoped (accounts.scoping), third-party ones included."""
+        from orin.admin_tools import scoped_admin_class
+
+        super().register(model_or_iterable, scoped_admin_class(admin_class), **options)
+
     def get_urls(self):
         from orin.console_urls import CONSOLE_ROUTES
 
@@ -35,5 +41,10 @@ class OrinAdminConfig(AdminConfig):
 
     def ready(self):
         super().ready()
+        # ORIN grants through roles (accounts.Role), not Django groups: hide the unused screen.
+        from django.contrib.auth.models import Group
+
+        if admin.site.is_registered(Group):
+            admin.site.unregister(Group)
         # Live feeds: alerts and events pushed to websocket groups once their transaction commits.
         from orin import live  # noqa: F401

@@ -19,6 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts import policy
+from accounts.scoping import restrict
 
 
 class EstimatedCountPaginator(Paginator):
@@ -70,18 +71,6 @@ class TimeRangeFilter(admin.SimpleListFilter):
         return queryset.filter(**{f"{self.field_name}__gte": timezone.now() - span})
 
 
-class PartitionedModelAdmin(admin.ModelAdmin):
-    """Read-mostly admin for a partitioned time-series table."""
-
-    paginator = EstimatedCountPaginator
-    show_full_result_count = False
-    list_per_page = 50
-    time_filter = TimeRangeFilter
-
-    def get_list_filter(self, request):
-        return [self.time_filter, *super().get_list_filter(request)]
-
-
 class ReadOnlyAdminMixin:
     """For rows only the system writes (logs, views)."""
 
@@ -95,29 +84,7 @@ class ReadOnlyAdminMixin:
         return False
 
 
-# --- Access policy in the admin ---------------------------------------------------------------
-
-
-def visible_rows(model, user, action: str = "read"):
-    """The rows of `model` the user may `action`; models outside the policy's map stay open to
-    whoever the admin already lets in (their admin's own permissions decide)."""
-    queryset = model._default_manager.all()
-    if model._meta.label_lower not in policy.RESOURCES:
-        return queryset
-    return policy.restrict(queryset, user, action)
-
-
-def site_id_of(obj):
-    """The site an object belongs to, following the policy's SITE_PATHS (None if unscoped)."""
-    path = policy.SITE_PATHS.get(obj._meta.label_lower)
-    if path is None:
-        return None
-    value = obj
-    for part in path.split("__"):
-        value = getattr(value, part, None)
-        if value is None:
-            return None
-    return value
+# --- Access in the admin ---------------------------------------------------------------------
 
 
 class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
@@ -125,7 +92,7 @@ class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
 
     def field_choices(self, field, request, model_admin):
         ordering = self.field_admin_ordering(field, request, model_admin)
-        rows = visible_rows(field.related_model, request.user)
+        rows = restrict(field.related_model._default_manager.all(), request.user)
         if ordering:
             rows = rows.order_by(*ordering)
         return [(row.pk, str(row)) for row in rows]
@@ -138,16 +105,18 @@ CREDENTIAL_FIELDS = {
 }
 
 
-class SiteScopedAdminMixin:
-    """Applies `accounts.policy` to a ModelAdmin (or inline): querysets, object permissions,
-    foreign-key choices, list filters and autocomplete are limited to the user's sites and role;
-    another site's object answers 404; device credentials (CREDENTIAL_FIELDS, or the admin's own
-    `credential_fields`) are left out of the form unless the user may configure that device."""
+class ScopedAdminMixin:
+    """The model's access scope (accounts.scoping) applied to a ModelAdmin or inline: querysets,
+    object permissions, foreign-key choices, list filters and autocomplete are limited to the
+    user's sites and role; another site's object answers 404; device credentials
+    (CREDENTIAL_FIELDS, or the admin's own `credential_fields`) are left out of the form unless
+    the user may configure that device. Use the base classes below; OrinAdminSite wraps any
+    other admin class (third-party apps) in this mixin when it is registered."""
 
     credential_fields: tuple[str, ...] = ()
 
     def get_queryset(self, request):
-        return policy.restrict(super().get_queryset(request), request.user, "read")
+        return restrict(super().get_queryset(request), request.user, "read")
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
@@ -159,7 +128,7 @@ class SiteScopedAdminMixin:
         # Inlines are asked about their parent object, which the parent admin already scoped.
         if obj is None or not isinstance(obj, self.model):
             return True
-        return policy.restrict(self.model._default_manager.filter(pk=obj.pk), request.user, action).exists()
+        return restrict(self.model._default_manager.filter(pk=obj.pk), request.user, action).exists()
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and self._allowed_on(request, obj, "write")
@@ -168,11 +137,11 @@ class SiteScopedAdminMixin:
         return super().has_delete_permission(request, obj) and self._allowed_on(request, obj, "delete")
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        kwargs.setdefault("queryset", visible_rows(db_field.related_model, request.user))
+        kwargs.setdefault("queryset", restrict(db_field.related_model._default_manager.all(), request.user))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
-        kwargs.setdefault("queryset", visible_rows(db_field.related_model, request.user))
+        kwargs.setdefault("queryset", restrict(db_field.related_model._default_manager.all(), request.user))
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_list_filter(self, request):
@@ -192,7 +161,7 @@ class SiteScopedAdminMixin:
     def may_see_credentials(self, request, obj) -> bool:
         if obj is None:
             return policy.can(request.user, "cameras", "write")
-        return policy.can_see_device_credentials(request.user, site_id_of(obj))
+        return policy.can(request.user, "cameras", "write") and self._allowed_on(request, obj, "write")
 
     def get_exclude(self, request, obj=None):
         exclude = list(super().get_exclude(request, obj) or [])
@@ -200,3 +169,37 @@ class SiteScopedAdminMixin:
         if secret and not self.may_see_credentials(request, obj):
             exclude += [name for name in secret if name not in exclude]
         return exclude or None
+
+
+class ScopedModelAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """The base of every ORIN ModelAdmin."""
+
+
+class ScopedTabularInline(ScopedAdminMixin, admin.TabularInline):
+    pass
+
+
+class ScopedStackedInline(ScopedAdminMixin, admin.StackedInline):
+    pass
+
+
+def scoped_admin_class(admin_class: type[admin.ModelAdmin] | None) -> type[admin.ModelAdmin]:
+    """`admin_class` with the scope applied (unchanged if it already is)."""
+    admin_class = admin_class or admin.ModelAdmin
+    if issubclass(admin_class, ScopedAdminMixin):
+        return admin_class
+    return type(
+        f"Scoped{admin_class.__name__}", (ScopedAdminMixin, admin_class), {"__module__": admin_class.__module__}
+    )
+
+
+class PartitionedModelAdmin(ScopedModelAdmin):
+    """Read-mostly admin for a partitioned time-series table."""
+
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    list_per_page = 50
+    time_filter = TimeRangeFilter
+
+    def get_list_filter(self, request):
+        return [self.time_filter, *super().get_list_filter(request)]

@@ -1,6 +1,11 @@
 from django.contrib import admin
 
-from orin.admin_tools import PartitionedModelAdmin, ReadOnlyAdminMixin, SiteScopedAdminMixin
+from orin.admin_tools import (
+    PartitionedModelAdmin,
+    ReadOnlyAdminMixin,
+    ScopedModelAdmin,
+    ScopedTabularInline,
+)
 from surveillance.models import (
     DVR,
     Camera,
@@ -19,7 +24,7 @@ from surveillance.models import (
 
 
 @admin.register(Site)
-class SiteAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+class SiteAdmin(ScopedModelAdmin):
     list_display = ["name", "timezone", "address", "created_at"]
     list_filter = ["timezone"]
     search_fields = ["name", "address"]
@@ -28,7 +33,7 @@ class SiteAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(DVR)
-class DVRAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+class DVRAdmin(ScopedModelAdmin):
     list_display = [
         "name",
         "site",
@@ -46,14 +51,14 @@ class DVRAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
 
 
-class CameraZoneInline(SiteScopedAdminMixin, admin.TabularInline):
+class CameraZoneInline(ScopedTabularInline):
     model = CameraZone
     extra = 0
     readonly_fields = ["created_at"]
 
 
 @admin.register(Camera)
-class CameraAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+class CameraAdmin(ScopedModelAdmin):
     list_display = [
         "name",
         "dvr",
@@ -73,7 +78,7 @@ class CameraAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CameraZone)
-class CameraZoneAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+class CameraZoneAdmin(ScopedModelAdmin):
     list_display = ["name", "camera", "zone_type", "is_active", "created_at"]
     list_filter = ["zone_type", "is_active"]
     search_fields = ["name", "camera__name"]
@@ -84,7 +89,7 @@ class CameraZoneAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(SiteScopedAdminMixin, PartitionedModelAdmin):
+class EventAdmin(PartitionedModelAdmin):
     list_display = [
         "timestamp",
         "event_type",
@@ -102,7 +107,7 @@ class EventAdmin(SiteScopedAdminMixin, PartitionedModelAdmin):
 
 
 @admin.register(SuspiciousActivityEvent)
-class SuspiciousActivityEventAdmin(SiteScopedAdminMixin, PartitionedModelAdmin):
+class SuspiciousActivityEventAdmin(PartitionedModelAdmin):
     list_display = [
         "timestamp",
         "activity_type",
@@ -121,7 +126,7 @@ class SuspiciousActivityEventAdmin(SiteScopedAdminMixin, PartitionedModelAdmin):
 
 
 @admin.register(MediaFile)
-class MediaFileAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+class MediaFileAdmin(ScopedModelAdmin):
     list_display = [
         "storage_path",
         "file_type",
@@ -141,7 +146,7 @@ class MediaFileAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(VideoClip)
-class VideoClipAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+class VideoClipAdmin(ScopedModelAdmin):
     list_display = [
         "camera",
         "start_time",
@@ -161,21 +166,21 @@ class VideoClipAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(SystemHealthLog)
-class SystemHealthLogAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, PartitionedModelAdmin):
+class SystemHealthLogAdmin(ReadOnlyAdminMixin, PartitionedModelAdmin):
     list_display = ["timestamp", "component", "status", "message"]
     list_filter = ["component", "status"]
     search_fields = ["component", "message"]
 
 
 @admin.register(DeviceConnectivityLog)
-class DeviceConnectivityLogAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, PartitionedModelAdmin):
+class DeviceConnectivityLogAdmin(ReadOnlyAdminMixin, PartitionedModelAdmin):
     list_display = ["timestamp", "device_type", "device_id", "event"]
     list_filter = ["device_type", "event"]
     search_fields = ["=device_id"]
 
 
 @admin.register(DashboardStats)
-class DashboardStatsAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class DashboardStatsAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     list_display = [
         "total_cameras",
         "online_cameras",
@@ -191,7 +196,7 @@ class DashboardStatsAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelA
 
 
 @admin.register(RecentEvent)
-class RecentEventAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class RecentEventAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     list_display = [
         "event_timestamp",
         "event_type",
@@ -207,7 +212,7 @@ class RecentEventAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmi
 
 
 @admin.register(PartitionArchive)
-class PartitionArchiveAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class PartitionArchiveAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     """Exports of dropped partitions (written by the daily partition maintenance)."""
 
     list_display = ["partition_name", "table_name", "month", "row_count", "size_bytes", "archived_at", "dropped_at"]

@@ -184,7 +184,7 @@ def _by_day(cards: list[dict]) -> list[tuple[str, list[dict]]]:
 def person_timeline(request, person_id):
     if not policy.can(request.user, "events", "read"):
         raise PermissionDenied
-    person = get_object_or_404(policy.restrict(Person.objects.all(), request.user), pk=person_id)
+    person = get_object_or_404(Person.objects.all().restrict(request.user), pk=person_id)
     subject = {"kind": "person", "id": str(person.pk), "name": str(person), "status": person.status}
     return _timeline(request, title=f"Sightings of {person}", subject=subject, flt_kwargs={"person_id": person.pk})
 
@@ -192,7 +192,7 @@ def person_timeline(request, person_id):
 def cluster_timeline(request, cluster_id):
     if not policy.can(request.user, "events", "read"):
         raise PermissionDenied
-    cluster = get_object_or_404(policy.restrict(PersonCluster.objects.all(), request.user), pk=cluster_id)
+    cluster = get_object_or_404(PersonCluster.objects.all().restrict(request.user), pk=cluster_id)
     # Clusters merged into this one keep their events: "where else was Unknown-00042 seen?"
     cluster_ids = [cluster.pk, *PersonCluster.objects.filter(merged_into_cluster=cluster).values_list("pk", flat=True)]
     subject = {"kind": "cluster", "id": str(cluster.pk), "name": cluster.cluster_label, "status": cluster.status}

@@ -58,7 +58,7 @@ class TimeRangeMixin(forms.Form):
 
 
 def visible_choices(model, user):
-    return policy.restrict(model.objects.all(), user)
+    return model.objects.all().restrict(user)
 
 
 class EventFilterForm(TimeRangeMixin):
@@ -86,7 +86,7 @@ class EventFilterForm(TimeRangeMixin):
 
     def clean_person(self):
         person_id = self.cleaned_data.get("person")
-        if person_id and not policy.restrict(Person.objects.filter(pk=person_id), self.user).exists():
+        if person_id and not Person.objects.filter(pk=person_id).restrict(self.user).exists():
             raise forms.ValidationError("No such person.")
         return person_id
 
@@ -98,7 +98,7 @@ class EventFilterForm(TimeRangeMixin):
             lookup = {"pk": uuid.UUID(value)}
         except ValueError:
             lookup = {"cluster_label__iexact": value}
-        cluster = policy.restrict(PersonCluster.objects.filter(**lookup), self.user).first()
+        cluster = PersonCluster.objects.filter(**lookup).restrict(self.user).first()
         if cluster is None:
             raise forms.ValidationError(f"No unknown-face cluster {value!r} among your sites.")
         return cluster

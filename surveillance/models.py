@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.crypto import EncryptedTextField
+from accounts.scoping import Viewer, scoped_manager
 
 
 class DeviceStatus(models.TextChoices):
@@ -89,6 +90,8 @@ class Site(models.Model):
     vpn_config = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = scoped_manager("sites", site="pk")
+
     class Meta:
         db_table = "sites"
         ordering = ["name"]
@@ -117,6 +120,8 @@ class DVR(models.Model):
     last_seen = models.DateTimeField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = scoped_manager("cameras", site="site")
 
     class Meta:
         db_table = "dvrs"
@@ -149,6 +154,8 @@ class Camera(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = scoped_manager("cameras", camera="pk")
+
     class Meta:
         db_table = "cameras"
         ordering = ["dvr__site__name", "name"]
@@ -175,6 +182,8 @@ class CameraZone(models.Model):
     color = models.CharField(max_length=7, default="#FF0000", null=True, blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = scoped_manager("cameras", camera="camera")
 
     class Meta:
         db_table = "camera_zones"
@@ -222,6 +231,8 @@ class Event(models.Model):
     review_action = models.CharField(max_length=20, choices=ReviewActionType.choices, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = scoped_manager("events", camera="camera")
+
     class Meta:
         db_table = "events"
         ordering = ["-timestamp"]
@@ -252,6 +263,8 @@ class SuspiciousActivityEvent(models.Model):
     alert_sent = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = scoped_manager("events", camera="camera")
+
     class Meta:
         db_table = "suspicious_activity_events"
         ordering = ["-timestamp"]
@@ -278,6 +291,8 @@ class MediaFile(models.Model):
     timestamp = models.DateTimeField()
     retention_until = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = scoped_manager("media", camera="camera")
 
     class Meta:
         db_table = "media_files"
@@ -315,6 +330,8 @@ class VideoClip(models.Model):
     size_bytes = models.BigIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = scoped_manager("media", camera="camera")
+
     class Meta:
         db_table = "video_clips"
         ordering = ["-start_time"]
@@ -347,12 +364,19 @@ class SystemHealthLog(models.Model):
     message = models.TextField(null=True, blank=True)
     timestamp = models.DateTimeField()
 
+    objects = scoped_manager("system", all_sites=True)
+
     class Meta:
         db_table = "system_health_logs"
         ordering = ["-timestamp"]
 
     def __str__(self) -> str:
         return f"{self.component} {self.status} @ {self.timestamp:%Y-%m-%d %H:%M:%S}"
+
+
+def _device_ids(viewer: Viewer) -> list:
+    dvrs = DVR.objects.filter(site_id__in=viewer.site_ids).values_list("id", flat=True)
+    return [*viewer.camera_ids, *dvrs]
 
 
 class DeviceConnectivityLog(models.Model):
@@ -362,6 +386,12 @@ class DeviceConnectivityLog(models.Model):
     event = models.CharField(max_length=20, choices=ConnectivityEvent.choices)
     details = models.JSONField(default=dict, blank=True)
     timestamp = models.DateTimeField()
+
+    objects = scoped_manager(
+        "system",
+        rule=lambda rows, viewer: rows.filter(device_id__in=_device_ids(viewer)),
+        why="A device's connectivity log is seen where the device (camera or DVR) is.",
+    )
 
     class Meta:
         db_table = "device_connectivity_logs"
@@ -394,6 +424,8 @@ class DashboardStats(models.Model):
     suspicious_today = models.BigIntegerField()
     critical_suspicious = models.BigIntegerField()
 
+    objects = scoped_manager("system", all_sites=True)
+
     class Meta:
         managed = False
         db_table = "vw_dashboard_stats"
@@ -424,6 +456,8 @@ class RecentEvent(models.Model):
     person_role = models.CharField(max_length=100, null=True)
     cluster_label = models.CharField(max_length=50, null=True)
 
+    objects = scoped_manager("events", all_sites=True)
+
     class Meta:
         managed = False
         db_table = "vw_recent_events"
@@ -447,6 +481,8 @@ class PartitionArchive(models.Model):
     checksum = models.CharField(max_length=64, help_text="SHA-256 hex digest of the stored file")
     archived_at = models.DateTimeField()
     dropped_at = models.DateTimeField(null=True, blank=True)
+
+    objects = scoped_manager("system", all_sites=True)
 
     class Meta:
         db_table = "partition_archives"

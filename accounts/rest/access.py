@@ -1,8 +1,12 @@
-"""The access policy (accounts.policy) applied to DRF views: one place, so no endpoint can forget it.
+"""The access rules (accounts.policy for the role, accounts.scoping for the rows) applied to DRF
+views: one place, so no endpoint can forget them.
 
-- `PolicyPermission`: the role matrix answers whether the user may perform the view's action.
-- `PolicyViewSetMixin.get_queryset`: `policy.restrict` narrows rows to the user's sites (and a
-  device key's sites), so objects of other sites answer 404 on detail, actions and nested routes.
+- `PolicyPermission`: the role matrix answers whether the user may perform the view's action;
+  on an object, an unsafe method also needs the object among the rows the user may change
+  (403: it can be read, not changed).
+- `PolicyViewSetMixin.get_queryset`: `restrict()` narrows rows to the user's sites (and a
+  device key's sites and cameras), so other sites' objects answer 404 on detail, actions and
+  nested routes.
 - `ScopedRelatedField`: a foreign key may only point at rows the requester can see.
 """
 
@@ -12,6 +16,7 @@ from rest_framework import permissions, serializers
 
 from accounts import policy
 from accounts.models import APIKey
+from accounts.scoping import Viewer, apply_scope, restrict, scope_of
 
 
 def request_api_key(request) -> APIKey | None:
@@ -20,7 +25,8 @@ def request_api_key(request) -> APIKey | None:
 
 
 def restrict_for(request, queryset, action: str = "read"):
-    return policy.restrict(queryset, request.user, action, api_key=request_api_key(request))
+    """`restrict()` with the request's user and device key."""
+    return restrict(queryset, request.user, action, api_key=request_api_key(request))
 
 
 def method_action(method: str) -> str:
@@ -41,20 +47,28 @@ class PolicyPermission(permissions.BasePermission):
         resource, action = view.policy_rule(request)
         return policy.can(user, resource, action)
 
+    def has_object_permission(self, request, view, obj) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        # The role already allowed the action (has_permission); this asks whether the row is
+        # among those the user may change, e.g. a rule that applies to other sites too.
+        _, action = view.policy_rule(request)
+        self.message = "you may see this object but not change it"
+        viewer = Viewer(request.user, action, request_api_key(request))
+        return apply_scope(type(obj)._default_manager.filter(pk=obj.pk), viewer).exists()
+
 
 class PolicyViewSetMixin:
-    """For (model) viewsets. `policy_resource` defaults to the model's resource in
-    policy.RESOURCES; `policy_actions` maps a view action to a matrix action or to a
-    (resource, action) pair, e.g. {"acknowledge": ("events", "acknowledge")}."""
+    """For (model) viewsets. `policy_resource` defaults to the resource of the model's scope;
+    `policy_actions` maps a view action to a matrix action or to a (resource, action) pair,
+    e.g. {"acknowledge": ("events", "acknowledge")}."""
 
     permission_classes = [permissions.IsAuthenticated, PolicyPermission]
     policy_resource: str | None = None
     policy_actions: dict[str, str | tuple[str, str]] = {}
 
     def get_policy_resource(self) -> str:
-        if self.policy_resource:
-            return self.policy_resource
-        return policy.RESOURCES[self.queryset.model._meta.label_lower]
+        return self.policy_resource or scope_of(self.queryset.model).resource
 
     def policy_rule(self, request) -> tuple[str, str]:
         rule = self.policy_actions.get(getattr(self, "action", None) or "")

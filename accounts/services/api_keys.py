@@ -55,22 +55,3 @@ def verify_api_key(raw_key: str, ip: str | None = None) -> APIKey | None:
 
 def revoke_api_key(api_key: APIKey) -> None:
     APIKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
-
-
-def api_key_site_ids(api_key: APIKey) -> set | None:
-    """Sites the key is narrowed to (cameras imply their sites); None when not narrowed."""
-    sites = set(api_key.sites.values_list("id", flat=True))
-    sites |= set(api_key.cameras.values_list("dvr__site_id", flat=True))
-    return sites or None
-
-
-def api_key_allows_camera(api_key: APIKey, camera) -> bool:
-    from accounts.policy import site_ids_for
-
-    camera_ids = set(api_key.cameras.values_list("id", flat=True))
-    site_ids = set(api_key.sites.values_list("id", flat=True))
-    narrowed = bool(camera_ids or site_ids)
-    if narrowed and camera.id not in camera_ids and camera.dvr.site_id not in site_ids:
-        return False
-    allowed = site_ids_for(api_key.user)
-    return allowed is None or camera.dvr.site_id in allowed

@@ -57,7 +57,7 @@ def alert_queue(user, flt: AlertFilter | None = None) -> QuerySet:
     if flt.until:
         alerts = alerts.filter(created_at__lt=flt.until)
     return (
-        policy.restrict(alerts, user)
+        alerts.restrict(user)
         .select_related("camera__dvr__site", "person", "alert_rule", "acknowledged_by")
         .annotate(rank=SEVERITY_RANK)
         .order_by("rank", "-created_at")
@@ -157,7 +157,7 @@ def handle_alerts(user, alert_ids: Iterable, action: str, note: str = "") -> Bul
     step = {"acknowledge": lifecycle.acknowledge_alert, "resolve": _resolve, "ignore": lifecycle.ignore_alert}[action]
     result = BulkResult()
     with transaction.atomic():
-        alerts = list(policy.restrict(Alert.objects.filter(id__in=ids), user).order_by("created_at"))
+        alerts = list(Alert.objects.filter(id__in=ids).restrict(user).order_by("created_at"))
         result.missing = len(ids) - len(alerts)
         for alert in alerts:
             try:

@@ -6,7 +6,7 @@ embeddings in one place); a review the data's state refuses answers 409 with its
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -38,7 +38,6 @@ from faces.models import (
 from faces.rest import serializers as s
 from faces.services import review
 from faces.services.enrolment import enrol_faces
-from faces.services.review_queue import visible_faces
 from surveillance.models import Event
 
 
@@ -82,7 +81,7 @@ class PersonViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
     def faces(self, request, pk=None):
         """The person's gallery (faces from cameras of your sites, and enrolment photos)."""
-        faces = visible_faces(request.user, FaceEmbedding.objects.filter(person=self.get_object()))
+        faces = FaceEmbedding.objects.filter(person=self.get_object()).restrict(request.user)
         return Response(s.FaceEmbeddingSerializer(faces, many=True, context=self.get_serializer_context()).data)
 
     @extend_schema(request={"multipart/form-data": s.EnrolmentSerializer}, responses={201: s.EnrolmentReportSerializer})
@@ -147,11 +146,6 @@ class FaceEmbeddingViewSet(PolicyViewSetMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.FaceEmbeddingSerializer
     filterset_class = FaceEmbeddingFilter
     policy_actions = {"move": "write"}
-
-    def get_queryset(self):
-        clusters = restrict_for(self.request, PersonCluster.objects.filter(pk=OuterRef("cluster_id")))
-        faces = super().get_queryset().filter(Q(person__isnull=False) | Exists(clusters))
-        return visible_faces(self.request.user, faces)
 
     @extend_schema(request=s.MoveEmbeddingsSerializer, responses=s.MovedSerializer)
     @action(detail=False, methods=["post"], pagination_class=None, filterset_class=None)
@@ -297,10 +291,6 @@ class ReviewActionViewSet(
     queryset = ReviewAction.objects.all()
     serializer_class = s.ReviewActionSerializer
     filterset_class = ReviewActionFilter
-
-    def get_queryset(self):
-        events = restrict_for(self.request, Event.objects.filter(id=OuterRef("event_id")))
-        return super().get_queryset().filter(Exists(events))
 
     @extend_schema(request=s.RecognitionReviewSerializer, responses={201: s.ReviewActionSerializer})
     def create(self, request, *args, **kwargs):

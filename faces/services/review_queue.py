@@ -3,7 +3,7 @@
 gallery into a fresh unknown cluster. Naming, merging, moving and rejecting go through
 `faces.services.review` itself.
 
-Scope: a reviewer sees the unknown clusters seen at their sites (policy.restrict), and of each
+Scope: a reviewer sees the unknown clusters seen at their sites, and of each
 cluster or person only the face crops taken by their sites' cameras (or enrolment photos).
 """
 
@@ -14,7 +14,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts import policy
@@ -22,25 +21,16 @@ from faces.models import ClusterStatus, FaceEmbedding, Person, PersonCluster, Re
 from faces.services import clusters as cluster_service
 from faces.services import review
 from faces.services.enrolment import set_primary
-from surveillance.models import Event, EventType, MediaFile, ReviewActionType
+from surveillance.models import Event, EventType, ReviewActionType
 
 CROPS_PER_CLUSTER = 8
 REVIEW_CHUNK = 100
 
 
-def visible_faces(user, faces: QuerySet) -> QuerySet:
-    """Faces whose crop the user may see: their sites' camera crops and enrolment photos."""
-    sites = policy.site_ids_for(user)
-    if sites is None:
-        return faces
-    crops = policy.restrict(MediaFile.objects.filter(pk=OuterRef("crop_id")), user)
-    return faces.filter(Q(crop__isnull=True) | Exists(crops))
-
-
 def review_clusters(user, *, search: str = "", offset: int = 0, limit: int = 24) -> tuple[list[PersonCluster], bool]:
     """A page of the active unknown clusters seen at the user's sites, in the seed's review
     order, and whether more follow. Clusters are taken in that order in chunks and kept when
-    seen at the user's sites (policy.clusters_seen_by), so a page costs a few index lookups
+    seen at the user's sites (the cluster's access rule), so a page costs a few index lookups
     however many clusters other sites have."""
     clusters = PersonCluster.objects.filter(status=ClusterStatus.ACTIVE).order_by("-sample_count", "-last_seen", "id")
     if search:
@@ -54,8 +44,10 @@ def review_clusters(user, *, search: str = "", offset: int = 0, limit: int = 24)
         chunk = list(clusters[start : start + REVIEW_CHUNK])
         if not chunk:
             break
-        seen = policy.clusters_seen_by(user, [c.pk for c in chunk])
-        visible += chunk if seen is None else [c for c in chunk if c.pk in seen]
+        seen = set(
+            PersonCluster.objects.filter(pk__in=[c.pk for c in chunk]).restrict(user).values_list("pk", flat=True)
+        )
+        visible += [c for c in chunk if c.pk in seen]
         start += REVIEW_CHUNK
     return visible[offset : offset + limit], len(visible) > offset + limit
 
@@ -74,8 +66,10 @@ def cluster_cards(user, clusters: list[PersonCluster], crops: int = CROPS_PER_CL
     cards = {c.pk: ClusterCard(cluster=c) for c in clusters}
     if not cards:
         return []
-    faces = visible_faces(user, FaceEmbedding.objects.filter(cluster_id__in=cards)).order_by(
-        "cluster_id", "-face_quality", "-created_at"
+    faces = (
+        FaceEmbedding.objects.filter(cluster_id__in=cards)
+        .restrict(user)
+        .order_by("cluster_id", "-face_quality", "-created_at")
     )
     for face in faces.only("id", "cluster_id", "source_image_path", "face_quality", "created_at", "event_id"):
         card = cards[face.cluster_id]
@@ -83,7 +77,8 @@ def cluster_cards(user, clusters: list[PersonCluster], crops: int = CROPS_PER_CL
             card.faces.append(face)
     since = min(c.first_seen for c in clusters) - dt.timedelta(minutes=1)
     seen = (
-        policy.restrict(Event.objects.filter(cluster_id__in=cards, timestamp__gte=since), user)
+        Event.objects.filter(cluster_id__in=cards, timestamp__gte=since)
+        .restrict(user)
         .values_list("cluster_id", "camera__name", "camera__dvr__site__name")
         .order_by()
     )
@@ -99,7 +94,7 @@ def cluster_cards(user, clusters: list[PersonCluster], crops: int = CROPS_PER_CL
 
 def person_gallery(user, person: Person) -> list[tuple[FaceEmbedding, float]]:
     """The person's faces (those the user may see) with their outlier score, worst first."""
-    faces = list(visible_faces(user, FaceEmbedding.objects.filter(person=person)).order_by("-created_at")[:200])
+    faces = list(FaceEmbedding.objects.filter(person=person).restrict(user).order_by("-created_at")[:200])
     scores = review.outlier_score(person, faces) if faces else []
     return sorted(zip(faces, scores), key=lambda pair: -pair[1])
 
@@ -107,9 +102,7 @@ def person_gallery(user, person: Person) -> list[tuple[FaceEmbedding, float]]:
 def recent_recognitions(user, person: Person, days: int = 30, limit: int = 60) -> list[Event]:
     since = timezone.now() - dt.timedelta(days=days)
     events = Event.objects.filter(person=person, event_type=EventType.PERSON_RECOGNIZED, timestamp__gte=since)
-    return list(
-        policy.restrict(events, user).select_related("camera__dvr__site", "person").order_by("-timestamp")[:limit]
-    )
+    return list(events.restrict(user).select_related("camera__dvr__site", "person").order_by("-timestamp")[:limit])
 
 
 def outlier_warning(person: Person | None, faces: list[FaceEmbedding]) -> list[tuple[FaceEmbedding, float]]:

@@ -18,9 +18,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.rest.access import PolicyPermission, request_api_key, restrict_for
+from accounts.rest.access import PolicyPermission, restrict_for
 from accounts.rest.fields import JSONObjectField
-from accounts.services.api_keys import api_key_allows_camera
 from faces.models import Person, PersonCluster
 from surveillance.models import Camera, EventType
 from surveillance.services.detections import ingest_detections
@@ -75,16 +74,12 @@ def _check_references(request, items: list[dict]) -> list[dict]:
     """Cameras the sender may post for, and persons/clusters that exist; per-item errors."""
     camera_ids = {item["camera"] for item in items}
     cameras = {c.id: c for c in restrict_for(request, Camera.objects.select_related("dvr").filter(id__in=camera_ids))}
-    api_key = request_api_key(request)
-    if api_key is not None:
-        cameras = {cid: c for cid, c in cameras.items() if api_key_allows_camera(api_key, c)}
     persons = set(
         Person.objects.filter(id__in={i["person"] for i in items if i.get("person")}).values_list("id", flat=True)
     )
     clusters = set(
-        PersonCluster.objects.filter(id__in={i["cluster"] for i in items if i.get("cluster")}).values_list(
-            "id", flat=True
-        )
+        restrict_for(request, PersonCluster.objects.filter(id__in={i["cluster"] for i in items if i.get("cluster")}))
+        .values_list("id", flat=True)
     )
     errors, detections = [], []
     for item in items:
@@ -97,7 +92,7 @@ def _check_references(request, items: list[dict]) -> list[dict]:
         if item.get("person") and item["person"] not in persons:
             error["person"] = ["unknown person"]
         if item.get("cluster") and item["cluster"] not in clusters:
-            error["cluster"] = ["unknown cluster"]
+            error["cluster"] = ["unknown cluster, or one not seen at your sites"]
         errors.append(error)
         detections.append(
             {

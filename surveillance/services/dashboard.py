@@ -35,33 +35,33 @@ def start_of_day(now: dt.datetime | None = None) -> dt.datetime:
 def dashboard_stats(user) -> dict[str, int | float | None]:
     """The `vw_dashboard_stats` columns for the user's sites."""
     today = start_of_day()
-    cameras = policy.restrict(Camera.objects.filter(is_active=True), user).aggregate(
+    cameras = Camera.objects.filter(is_active=True).restrict(user).aggregate(
         total_cameras=Count("id"),
         online_cameras=Count("id", filter=Q(status=DeviceStatus.ONLINE)),
         offline_cameras=Count("id", filter=Q(status=DeviceStatus.OFFLINE)),
     )
-    events = policy.restrict(Event.objects.filter(timestamp__gte=today), user).aggregate(
+    events = Event.objects.filter(timestamp__gte=today).restrict(user).aggregate(
         events_today=Count("id"),
         recognized_today=Count("id", filter=Q(event_type=EventType.PERSON_RECOGNIZED)),
         faces_today=Count("id", filter=Q(event_type=EventType.FACE_DETECTED)),
         humans_today=Count("id", filter=Q(event_type=EventType.HUMAN_DETECTED)),
         unreviewed_events=Count("id", filter=Q(reviewed=False)),
     )
-    alerts = policy.restrict(Alert.objects.filter(created_at__gte=today), user).aggregate(
+    alerts = Alert.objects.filter(created_at__gte=today).restrict(user).aggregate(
         pending_alerts=Count("id", filter=Q(status=AlertStatus.PENDING)),
         acknowledged_alerts=Count("id", filter=Q(status=AlertStatus.ACKNOWLEDGED)),
         critical_alerts=Count(
             "id", filter=Q(severity=Severity.CRITICAL, status__in=[AlertStatus.PENDING, AlertStatus.SENT])
         ),
     )
-    persons = policy.restrict(Person.objects.all(), user).aggregate(
+    persons = Person.objects.all().restrict(user).aggregate(
         total_persons=Count("id"),
         known_persons=Count("id", filter=Q(status="known")),
         unknown_persons=Count("id", filter=Q(status="unknown")),
         blacklisted_persons=Count("id", filter=Q(status="blacklisted")),
         vip_persons=Count("id", filter=Q(status="vip")),
     )
-    suspicious = policy.restrict(SuspiciousActivityEvent.objects.filter(timestamp__gte=today), user).aggregate(
+    suspicious = SuspiciousActivityEvent.objects.filter(timestamp__gte=today).restrict(user).aggregate(
         suspicious_today=Count("id"),
         critical_suspicious=Count("id", filter=Q(severity=Severity.CRITICAL)),
     )
@@ -82,7 +82,7 @@ def events_per_hour(user, hours: int = 24, now: dt.datetime | None = None) -> di
     first = current_hour - dt.timedelta(hours=hours - 1)
     buckets = [first + dt.timedelta(hours=i) for i in range(hours)]
     rows = (
-        policy.restrict(Event.objects.filter(timestamp__gte=first), user)
+        Event.objects.filter(timestamp__gte=first).restrict(user)
         .annotate(hour=TruncHour("timestamp", tzinfo=dt.UTC))
         .values("hour", "event_type")
         .annotate(n=Count("id"))
@@ -97,7 +97,7 @@ def alerts_by_severity(user, hours: int = 24) -> dict:
     """Alerts raised in the last `hours`, per severity: still open vs closed."""
     since = timezone.now() - dt.timedelta(hours=hours)
     rows = (
-        policy.restrict(Alert.objects.filter(created_at__gte=since), user)
+        Alert.objects.filter(created_at__gte=since).restrict(user)
         .values("severity")
         .annotate(
             open=Count("id", filter=Q(status__in=ACTIVE_ALERT_STATUSES)),
@@ -138,7 +138,7 @@ def camera_health(user, limit: int = 500) -> list[CameraHealth]:
     """Active cameras with their live state (Redis, written by the stream reader), falling back
     to the database columns for cameras no reader has reported on."""
     cameras = list(
-        policy.restrict(Camera.objects.filter(is_active=True), user)
+        Camera.objects.filter(is_active=True).restrict(user)
         .select_related("dvr__site")
         .order_by("dvr__site__name", "name")[:limit]
     )

@@ -45,7 +45,7 @@ def _visible_crop(user, name: str) -> VisibleMedia | None:
     for face in embedding[:5]:
         if face.crop_id:
             continue  # a camera crop: its media_files row decided already
-        if face.cluster_id and not policy.restrict(PersonCluster.objects.filter(pk=face.cluster_id), user).exists():
+        if face.cluster_id and not PersonCluster.objects.filter(pk=face.cluster_id).restrict(user).exists():
             continue
         if policy.can(user, "persons", "read"):
             return VisibleMedia(name, "face_embedding", face.id)
@@ -56,7 +56,7 @@ def find_visible_media(user, name: str) -> VisibleMedia | None:
     """The stored file `name` if the user may see it, else None (the caller answers 404)."""
     if not safe_name(name) or not policy.can(user, "media", "read"):
         return None
-    media = policy.restrict(MediaFile.objects.filter(storage_path=name), user).values_list("id", flat=True).first()
+    media = MediaFile.objects.filter(storage_path=name).restrict(user).values_list("id", flat=True).first()
     if media is not None:
         return VisibleMedia(name, "media_file", media)
     return _visible_crop(user, name)

@@ -61,7 +61,7 @@ def matching_events(user, flt: EventFilter, longest: dt.timedelta = MAX_BROWSE_R
         events = events.filter(cluster_id__in=flt.cluster_ids)
     if flt.reviewed is not None:
         events = events.filter(reviewed=flt.reviewed)
-    return policy.restrict(events, user).order_by("-timestamp", "-id")
+    return events.restrict(user).order_by("-timestamp", "-id")
 
 
 def find_events(user, flt: EventFilter, *, before: tuple[dt.datetime, uuid.UUID] | None = None, limit: int = 50):

@@ -3,7 +3,7 @@
 import pytest
 
 from accounts import policy
-from accounts.services.api_keys import api_key_allows_camera, issue_api_key, revoke_api_key, verify_api_key
+from accounts.services.api_keys import issue_api_key, revoke_api_key, verify_api_key
 from alerts.models import Alert
 from surveillance.models import Camera, Event
 from tests.factories import CameraFactory, ClusterFactory, EventFactory, SiteFactory, UserFactory
@@ -44,21 +44,21 @@ def test_operator_sees_only_own_site(two_sites):
     operator = UserFactory(role_name="operator", sites=[site_a])
     EventFactory(camera=cam_a), EventFactory(camera=cam_b)
     Alert.objects.create(camera=cam_b, alert_type="x", severity="low", message="m")
-    assert list(policy.restrict(Camera.objects.all(), operator)) == [cam_a]
-    assert {e.camera_id for e in policy.restrict(Event.objects.all(), operator)} == {cam_a.id}
-    assert not policy.restrict(Alert.objects.all(), operator).exists()
+    assert list(Camera.objects.all().restrict(operator)) == [cam_a]
+    assert {e.camera_id for e in Event.objects.all().restrict(operator)} == {cam_a.id}
+    assert not Alert.objects.all().restrict(operator).exists()
 
 
 def test_super_admin_sees_everything_and_outsider_nothing(two_sites):
-    assert policy.restrict(Camera.objects.all(), UserFactory(role_name="super_admin")).count() == 2
-    assert policy.restrict(Camera.objects.all(), UserFactory(role_name="operator")).count() == 0
+    assert Camera.objects.all().restrict(UserFactory(role_name="super_admin")).count() == 2
+    assert Camera.objects.all().restrict(UserFactory(role_name="operator")).count() == 0
 
 
 def test_missing_permission_empties_the_queryset(two_sites):
     site_a, *_ = two_sites
     viewer = UserFactory(role_name="viewer", sites=[site_a])
-    assert policy.restrict(Camera.objects.all(), viewer, "write").count() == 0
-    assert policy.restrict(Camera.objects.all(), viewer, "read").count() == 1
+    assert Camera.objects.all().restrict(viewer, "write").count() == 0
+    assert Camera.objects.all().restrict(viewer, "read").count() == 1
 
 
 def test_clusters_are_visible_where_they_were_seen(two_sites):
@@ -69,7 +69,7 @@ def test_clusters_are_visible_where_they_were_seen(two_sites):
     operator = UserFactory(role_name="operator", sites=[site_a])
     from faces.models import PersonCluster
 
-    assert list(policy.restrict(PersonCluster.objects.all(), operator)) == [here]
+    assert list(PersonCluster.objects.all().restrict(operator)) == [here]
 
 
 def test_credentials_only_for_those_who_configure_the_site(two_sites):
@@ -87,7 +87,11 @@ def test_api_key_is_hashed_scoped_and_revocable(two_sites):
     assert raw not in api_key.key_hash and api_key.prefix in raw
     assert verify_api_key(raw) == api_key
     assert verify_api_key(raw + "x") is None and verify_api_key("garbage") is None
-    assert api_key_allows_camera(api_key, cam_a) and not api_key_allows_camera(api_key, cam_b)
-    assert list(policy.restrict(Camera.objects.all(), device, api_key=api_key)) == [cam_a]
+    # Narrowed to one camera: the key sees that camera and its events, not its site's others.
+    cam_a2 = CameraFactory(dvr=cam_a.dvr)
+    EventFactory(camera=cam_a), EventFactory(camera=cam_a2)
+    assert {e.camera_id for e in Event.objects.restrict(device, api_key=api_key)} == {cam_a.id}
+    assert Camera.objects.filter(pk=cam_a2.pk).restrict(device).exists()  # the user alone sees it
+    assert list(Camera.objects.all().restrict(device, api_key=api_key)) == [cam_a]
     revoke_api_key(api_key)
     assert verify_api_key(raw) is None

@@ -86,11 +86,7 @@ def review_queue_view(request):
 def review_cluster_view(request, cluster_id):
     _require_read(request.user)
     cluster = get_object_or_404(PersonCluster.objects.all().restrict(request.user), pk=cluster_id)
-    faces = list(
-        FaceEmbedding.objects.filter(cluster=cluster).restrict(request.user).order_by(
-            "-face_quality"
-        )[:300]
-    )
+    faces = list(FaceEmbedding.objects.filter(cluster=cluster).restrict(request.user).order_by("-face_quality")[:300])
     scores = review.outlier_score(None, faces) if len(faces) >= 3 else [None] * len(faces)
     [card] = review_queue.cluster_cards(request.user, [cluster], crops=0)
     context = {

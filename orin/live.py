@@ -176,7 +176,8 @@ def catch_up(user, since: dt.datetime) -> dict:
     if "alert" in kinds:
         # Alerts carry no updated_at: changed ones are found among the last day's alerts.
         recent = (
-            Alert.objects.filter(created_at__gte=now - dt.timedelta(days=1)).restrict(user)
+            Alert.objects.filter(created_at__gte=now - dt.timedelta(days=1))
+            .restrict(user)
             .filter(
                 Q(created_at__gte=since)
                 | Q(acknowledged_at__gte=since)
@@ -189,7 +190,8 @@ def catch_up(user, since: dt.datetime) -> dict:
         alerts = alert_cards(recent)
     if "event" in kinds:
         new_events = (
-            Event.objects.filter(timestamp__gte=since - dt.timedelta(minutes=10), created_at__gte=since).restrict(user)
+            Event.objects.filter(timestamp__gte=since - dt.timedelta(minutes=10), created_at__gte=since)
+            .restrict(user)
             .select_related("camera__dvr__site", "person", "cluster")
             .order_by("-timestamp")[:CATCH_UP_LIMIT]
         )

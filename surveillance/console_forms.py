@@ -10,7 +10,6 @@ from django import forms
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from accounts import policy
 from faces.models import Person, PersonCluster
 from surveillance.models import Camera, EventType, Site
 from surveillance.services.sightings import MAX_BROWSE_RANGE, EventFilter, RangeError

@@ -78,8 +78,9 @@ def _check_references(request, items: list[dict]) -> list[dict]:
         Person.objects.filter(id__in={i["person"] for i in items if i.get("person")}).values_list("id", flat=True)
     )
     clusters = set(
-        restrict_for(request, PersonCluster.objects.filter(id__in={i["cluster"] for i in items if i.get("cluster")}))
-        .values_list("id", flat=True)
+        restrict_for(
+            request, PersonCluster.objects.filter(id__in={i["cluster"] for i in items if i.get("cluster")})
+        ).values_list("id", flat=True)
     )
     errors, detections = [], []
     for item in items:

@@ -16,7 +16,6 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
-from accounts import policy
 from alerts.models import Alert, AlertStatus
 from faces.models import Person
 from surveillance.models import Camera, DeviceStatus, Event, EventType, Severity, SuspiciousActivityEvent
@@ -35,35 +34,55 @@ def start_of_day(now: dt.datetime | None = None) -> dt.datetime:
 def dashboard_stats(user) -> dict[str, int | float | None]:
     """The `vw_dashboard_stats` columns for the user's sites."""
     today = start_of_day()
-    cameras = Camera.objects.filter(is_active=True).restrict(user).aggregate(
-        total_cameras=Count("id"),
-        online_cameras=Count("id", filter=Q(status=DeviceStatus.ONLINE)),
-        offline_cameras=Count("id", filter=Q(status=DeviceStatus.OFFLINE)),
+    cameras = (
+        Camera.objects.filter(is_active=True)
+        .restrict(user)
+        .aggregate(
+            total_cameras=Count("id"),
+            online_cameras=Count("id", filter=Q(status=DeviceStatus.ONLINE)),
+            offline_cameras=Count("id", filter=Q(status=DeviceStatus.OFFLINE)),
+        )
     )
-    events = Event.objects.filter(timestamp__gte=today).restrict(user).aggregate(
-        events_today=Count("id"),
-        recognized_today=Count("id", filter=Q(event_type=EventType.PERSON_RECOGNIZED)),
-        faces_today=Count("id", filter=Q(event_type=EventType.FACE_DETECTED)),
-        humans_today=Count("id", filter=Q(event_type=EventType.HUMAN_DETECTED)),
-        unreviewed_events=Count("id", filter=Q(reviewed=False)),
+    events = (
+        Event.objects.filter(timestamp__gte=today)
+        .restrict(user)
+        .aggregate(
+            events_today=Count("id"),
+            recognized_today=Count("id", filter=Q(event_type=EventType.PERSON_RECOGNIZED)),
+            faces_today=Count("id", filter=Q(event_type=EventType.FACE_DETECTED)),
+            humans_today=Count("id", filter=Q(event_type=EventType.HUMAN_DETECTED)),
+            unreviewed_events=Count("id", filter=Q(reviewed=False)),
+        )
     )
-    alerts = Alert.objects.filter(created_at__gte=today).restrict(user).aggregate(
-        pending_alerts=Count("id", filter=Q(status=AlertStatus.PENDING)),
-        acknowledged_alerts=Count("id", filter=Q(status=AlertStatus.ACKNOWLEDGED)),
-        critical_alerts=Count(
-            "id", filter=Q(severity=Severity.CRITICAL, status__in=[AlertStatus.PENDING, AlertStatus.SENT])
-        ),
+    alerts = (
+        Alert.objects.filter(created_at__gte=today)
+        .restrict(user)
+        .aggregate(
+            pending_alerts=Count("id", filter=Q(status=AlertStatus.PENDING)),
+            acknowledged_alerts=Count("id", filter=Q(status=AlertStatus.ACKNOWLEDGED)),
+            critical_alerts=Count(
+                "id", filter=Q(severity=Severity.CRITICAL, status__in=[AlertStatus.PENDING, AlertStatus.SENT])
+            ),
+        )
     )
-    persons = Person.objects.all().restrict(user).aggregate(
-        total_persons=Count("id"),
-        known_persons=Count("id", filter=Q(status="known")),
-        unknown_persons=Count("id", filter=Q(status="unknown")),
-        blacklisted_persons=Count("id", filter=Q(status="blacklisted")),
-        vip_persons=Count("id", filter=Q(status="vip")),
+    persons = (
+        Person.objects.all()
+        .restrict(user)
+        .aggregate(
+            total_persons=Count("id"),
+            known_persons=Count("id", filter=Q(status="known")),
+            unknown_persons=Count("id", filter=Q(status="unknown")),
+            blacklisted_persons=Count("id", filter=Q(status="blacklisted")),
+            vip_persons=Count("id", filter=Q(status="vip")),
+        )
     )
-    suspicious = SuspiciousActivityEvent.objects.filter(timestamp__gte=today).restrict(user).aggregate(
-        suspicious_today=Count("id"),
-        critical_suspicious=Count("id", filter=Q(severity=Severity.CRITICAL)),
+    suspicious = (
+        SuspiciousActivityEvent.objects.filter(timestamp__gte=today)
+        .restrict(user)
+        .aggregate(
+            suspicious_today=Count("id"),
+            critical_suspicious=Count("id", filter=Q(severity=Severity.CRITICAL)),
+        )
     )
     total = cameras["total_cameras"]
     # Rounded half away from zero, like the view's ROUND(numeric, 1).
@@ -82,7 +101,8 @@ def events_per_hour(user, hours: int = 24, now: dt.datetime | None = None) -> di
     first = current_hour - dt.timedelta(hours=hours - 1)
     buckets = [first + dt.timedelta(hours=i) for i in range(hours)]
     rows = (
-        Event.objects.filter(timestamp__gte=first).restrict(user)
+        Event.objects.filter(timestamp__gte=first)
+        .restrict(user)
         .annotate(hour=TruncHour("timestamp", tzinfo=dt.UTC))
         .values("hour", "event_type")
         .annotate(n=Count("id"))
@@ -97,7 +117,8 @@ def alerts_by_severity(user, hours: int = 24) -> dict:
     """Alerts raised in the last `hours`, per severity: still open vs closed."""
     since = timezone.now() - dt.timedelta(hours=hours)
     rows = (
-        Alert.objects.filter(created_at__gte=since).restrict(user)
+        Alert.objects.filter(created_at__gte=since)
+        .restrict(user)
         .values("severity")
         .annotate(
             open=Count("id", filter=Q(status__in=ACTIVE_ALERT_STATUSES)),
@@ -138,7 +159,8 @@ def camera_health(user, limit: int = 500) -> list[CameraHealth]:
     """Active cameras with their live state (Redis, written by the stream reader), falling back
     to the database columns for cameras no reader has reported on."""
     cameras = list(
-        Camera.objects.filter(is_active=True).restrict(user)
+        Camera.objects.filter(is_active=True)
+        .restrict(user)
         .select_related("dvr__site")
         .order_by("dvr__site__name", "name")[:limit]
     )

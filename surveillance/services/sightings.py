@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 
-from accounts import policy
 from surveillance.models import Event
 from surveillance.services.media_access import media_url
 

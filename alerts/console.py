@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts import policy
 from alerts.models import AlertStatus
 from alerts.services import queue
-from surveillance.console_forms import TimeRangeMixin, visible_choices
+from orin.filters import TimeRangeMixin, visible_choices
 from surveillance.models import Camera, Severity, Site
 
 QUEUE_LIMIT = 200

@@ -31,7 +31,7 @@ class OrinAdminSite(admin.AdminSite):
         return [*console, *super().get_urls()]
 
     def index(self, request, extra_context=None):
-        from surveillance.console import dashboard_context
+        from console.views import dashboard_context
 
         return super().index(request, {**dashboard_context(request), **(extra_context or {})})
 

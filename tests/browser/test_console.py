@@ -9,9 +9,9 @@ import pytest
 from django.utils import timezone
 
 from alerts.models import Alert
+from console.services.dashboard import dashboard_stats, start_of_day
 from faces.models import FrameStatus, IngestFrame, Person, PersonCluster
 from surveillance.models import Event
-from surveillance.services.dashboard import dashboard_stats, start_of_day
 from surveillance.services.events import record_events
 from tests.browser.conftest import screenshot
 from tests.browser.scene import alert_rule_for_people, build_sites, fill_day, snapshot_event

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alerts.models import Alert
+from console.services.dashboard import dashboard_stats, events_per_hour, start_of_day
 from surveillance.models import DashboardStats, Event
-from surveillance.services.dashboard import dashboard_stats, events_per_hour, start_of_day
 from surveillance.services.events import record_events
 from tests.console.conftest import login
 from tests.factories import EventFactory, UserFactory

@@ -4,8 +4,8 @@ OpenCV, and the person it shows enrolled so the stream gives recognitions."""
 import cv2
 import pytest
 
+from console.services import demo
 from faces.models import FaceEmbedding
-from surveillance.services import demo
 
 pytestmark = pytest.mark.django_db
 

@@ -11,10 +11,10 @@ import cv2
 import pytest
 
 from alerts.models import Alert
+from console.services.demo_video import generate_demo_video
 from faces.models import FrameStatus, IngestFrame
 from surveillance.models import Camera, DeviceConnectivityLog, Event, SystemHealthLog
 from surveillance.services import live_state
-from surveillance.services.demo_video import generate_demo_video
 from surveillance.services.streams import FrameSampler, redact, with_credentials
 from tests.conftest import start_process, stop_process
 from tests.factories import CameraFactory, DVRFactory

@@ -4,8 +4,8 @@ from django.core.management import call_command
 
 from accounts.models import User
 from alerts.models import Alert
+from console.services.demo import DEMO_SOURCE
 from surveillance.models import Camera, CameraZone, Event, Site
-from surveillance.services.demo import DEMO_SOURCE
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from surveillance.services.doctor import FAIL, OK, run_checks
+from console.services.doctor import FAIL, OK, run_checks
 
 
 class Command(BaseCommand):

@@ -22,9 +22,9 @@ from django.utils import timezone
 
 from accounts.models import Role, User, UserSiteAssignment
 from alerts.models import Alert, AlertRule, ChannelType, NotificationChannel, TelegramConfig, WhatsAppConfig
+from console.services.demo_video import generate_demo_video, packaged_photo
 from faces.models import Person, PersonAlias, PersonCluster, PersonLabel, Watchlist, WatchlistEntry
 from surveillance.models import DVR, Camera, CameraZone, Event, EventType, Site, ZoneType
-from surveillance.services.demo_video import generate_demo_video, packaged_photo
 from surveillance.services.events import record_events
 from surveillance.services.partitions import add_months, current_month, ensure_partitions
 

@@ -1,6 +1,6 @@
 """Console screens for events: the dashboard (admin index), the event browser and its export,
 person / cluster timelines, and the policy-checked media view. Thin views over
-`surveillance.services.dashboard`, `.sightings` and `.media_access`."""
+`console.services.dashboard`, `.sightings` and `.media_access`."""
 
 from __future__ import annotations
 
@@ -16,9 +16,10 @@ from django.utils import timezone
 from accounts import policy
 from accounts.services.audit import record_access
 from alerts.services.queue import alert_cards, alert_queue, can_handle_alerts
+from console.forms import EventFilterForm, TimelineForm
+from console.services import dashboard
 from faces.models import Person, PersonCluster
-from surveillance.console_forms import EventFilterForm, TimelineForm
-from surveillance.services import dashboard, media_access, sightings
+from surveillance.services import media_access, sightings
 from surveillance.services.sightings import EventFilter
 
 NEWEST_ALERTS = 8

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from surveillance.services import demo
+from console.services import demo
 
 
 class Command(BaseCommand):

@@ -15,7 +15,8 @@ DEFAULT_ROLES: dict[str, tuple[str, dict[str, dict[str, bool]]]] = {
             "training": {"read": True, "trigger": True, "approve": True},
             "users": {"read": True, "write": True, "delete": True},
             "audit": {"read": True},
-            "media": {"read": True, "delete": True},
+            "media": {"read": True, "export": True, "delete": True},
+            "incidents": {"read": True, "write": True, "assign": True, "close": True},
         },
     ),
     "admin": (
@@ -30,7 +31,8 @@ DEFAULT_ROLES: dict[str, tuple[str, dict[str, dict[str, bool]]]] = {
             "training": {"read": True, "trigger": True, "approve": False},
             "users": {"read": True, "write": True, "delete": False},
             "audit": {"read": True},
-            "media": {"read": True, "delete": False},
+            "media": {"read": True, "export": True, "delete": False},
+            "incidents": {"read": True, "write": True, "assign": True, "close": True},
         },
     ),
     "operator": (
@@ -45,7 +47,8 @@ DEFAULT_ROLES: dict[str, tuple[str, dict[str, dict[str, bool]]]] = {
             "training": {"read": True, "trigger": False, "approve": False},
             "users": {"read": False, "write": False, "delete": False},
             "audit": {"read": False},
-            "media": {"read": True, "delete": False},
+            "media": {"read": True, "export": True, "delete": False},
+            "incidents": {"read": True, "write": True, "assign": True, "close": False},
         },
     ),
     "viewer": (
@@ -60,7 +63,8 @@ DEFAULT_ROLES: dict[str, tuple[str, dict[str, dict[str, bool]]]] = {
             "training": {"read": False, "trigger": False, "approve": False},
             "users": {"read": False, "write": False, "delete": False},
             "audit": {"read": False},
-            "media": {"read": True, "delete": False},
+            "media": {"read": True, "export": False, "delete": False},
+            "incidents": {"read": True, "write": False, "assign": False, "close": False},
         },
     ),
     # Edge detectors and integrations: read the site model, write detections and snapshots.
@@ -81,7 +85,8 @@ DEFAULT_ROLES: dict[str, tuple[str, dict[str, dict[str, bool]]]] = {
             "training": {"read": False, "trigger": False, "approve": False},
             "users": {"read": False, "write": False, "delete": False},
             "audit": {"read": False},
-            "media": {"read": True, "write": True, "delete": False},
+            "media": {"read": True, "export": False, "write": True, "delete": False},
+            "incidents": {"read": False, "write": False, "assign": False, "close": False},
         },
     ),
 }

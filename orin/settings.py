@@ -184,7 +184,12 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "accounts.reporting.SecretSafeExceptionRepor
 OTP_TOTP_ISSUER = os.environ.get("ORIN_OTP_ISSUER", "ORIN")
 AXES_FAILURE_LIMIT = int(os.environ.get("ORIN_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("ORIN_LOGIN_LOCKOUT_MINUTES", "30")))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one alone locks
+# A (username, address) pair locks; the per-user sum and per-address slow-down are in
+# accounts.services.lockout, so one noisy client behind a NAT cannot lock an office out.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+ORIN_LOGIN_USER_FAILURE_LIMIT = int(os.environ.get("ORIN_LOGIN_USER_FAILURE_LIMIT", "20"))
+ORIN_LOGIN_IP_SLOW_AFTER = int(os.environ.get("ORIN_LOGIN_IP_SLOW_AFTER", "10"))
+ORIN_LOGIN_IP_MAX_DELAY = float(os.environ.get("ORIN_LOGIN_IP_MAX_DELAY", "2"))
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "accounts.services.audit.client_ip"
 AXES_SENSITIVE_PARAMETERS = ["password", "otp_token", "otp", "token"]

@@ -105,11 +105,6 @@ def _loaded_role_name(user) -> str:
     return getattr(role, "name", "") or ""
 
 
-def actor_for_request(request) -> AuditActor:
-    user = getattr(request, "user", None)
-    return actor_for_user(user, ip=client_ip(request), user_agent=user_agent(request))
-
-
 class RequestActor:
     """The actor of a web request, following `request.user` as it gets resolved: lazily by
     Django's session middleware, or later by DRF authentication (which sets `request.user` on

@@ -8,6 +8,7 @@ from celery import shared_task
 from celery.signals import worker_process_init
 
 from faces.services.recognition import TRANSIENT_ERRORS
+from orin.periodic import periodic
 
 logger = logging.getLogger(__name__)
 
@@ -23,9 +24,15 @@ def recognize_frame(self, frame_key: str) -> int:
     return len(recognize_stored_frame(frame_key, final_attempt=self.request.retries >= self.max_retries))
 
 
+@periodic(
+    "Requeue stale frames",
+    every=120,
+    queue="recognition",
+    description="Every 2 minutes: frames stored while the broker was unreachable are queued again.",
+)
 @shared_task
 def requeue_stale_frames() -> int:
-    """Periodic (beat): frames stored while the broker was unreachable get queued again."""
+    """Frames stored while the broker was unreachable get queued again."""
     from faces.services.ingest import requeue_stale_frames as requeue
 
     return requeue()

@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import IO
@@ -32,6 +32,7 @@ _COLORS = ("36", "33", "35", "32", "34", "31")
 class ProcessSpec:
     name: str
     argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)  # on top of the supervisor's environment
 
 
 class Supervisor:
@@ -106,7 +107,7 @@ class Supervisor:
             proc = subprocess.Popen(
                 spec.argv,
                 cwd=self.cwd,
-                env=self.env,
+                env={**self.env, **spec.env},
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,

@@ -62,6 +62,13 @@ def raise_alert(*, camera, alert_type: str, severity: str, message: str, event=N
     return alert
 
 
+def raise_camera_offline_alert(sender, *, camera, message: str, **kwargs) -> Alert:
+    """surveillance.signals.camera_offline receiver: the system alert for an outage."""
+    from surveillance.services.health import CAMERA_OFFLINE_ALERT
+
+    return raise_alert(camera=camera, alert_type=CAMERA_OFFLINE_ALERT, severity="high", message=message)
+
+
 def _refusal(alert: Alert, target: str) -> str:
     current = alert.get_status_display().lower()
     wanted = AlertStatus(target).label.lower()

@@ -27,7 +27,7 @@ from faces.models import (
 )
 from faces.services import clusters as cluster_service
 from faces.services.enrolment import EnrolmentReport, enrol_faces, person_centroid, set_primary
-from faces.services.identify import Match, NoFaceFound, search_faces
+from faces.services.identify import Match, NoFaceFound, identify_face, search_faces
 from faces.services.media import keep_crops_of
 from surveillance.models import Event, EventType, ReviewActionType
 
@@ -46,6 +46,7 @@ __all__ = [
     "reject_cluster",
     "reject_recognition",
     "search_faces",
+    "identify_face",
 ]
 
 # A face this far (cosine distance) from the person's centroid is probably someone else.

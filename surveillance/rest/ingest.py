@@ -20,8 +20,7 @@ from rest_framework.views import APIView
 
 from accounts.rest.access import PolicyPermission, restrict_for
 from accounts.rest.fields import JSONObjectField
-from faces.models import Person, PersonCluster
-from surveillance.models import Camera, EventType
+from surveillance.models import Camera, Event, EventType
 from surveillance.services.detections import ingest_detections
 
 BOX_KEYS = ("x", "y", "width", "height")
@@ -70,16 +69,24 @@ class IngestResultSerializer(serializers.Serializer):
     event_ids = serializers.ListField(child=serializers.UUIDField(), help_text="In the order received")
 
 
+def _referenced(field: str):
+    return Event._meta.get_field(field).related_model._default_manager.all()
+
+
 def _check_references(request, items: list[dict]) -> list[dict]:
     """Cameras the sender may post for, and persons/clusters that exist; per-item errors."""
     camera_ids = {item["camera"] for item in items}
     cameras = {c.id: c for c in restrict_for(request, Camera.objects.select_related("dvr").filter(id__in=camera_ids))}
+    # Persons and clusters are the models Event points at (the faces app's), found through the
+    # Event's foreign keys so that surveillance does not import the apps above it.
     persons = set(
-        Person.objects.filter(id__in={i["person"] for i in items if i.get("person")}).values_list("id", flat=True)
+        _referenced("person")
+        .filter(id__in={i["person"] for i in items if i.get("person")})
+        .values_list("id", flat=True)
     )
     clusters = set(
         restrict_for(
-            request, PersonCluster.objects.filter(id__in={i["cluster"] for i in items if i.get("cluster")})
+            request, _referenced("cluster").filter(id__in={i["cluster"] for i in items if i.get("cluster")})
         ).values_list("id", flat=True)
     )
     errors, detections = [], []

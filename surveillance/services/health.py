@@ -103,7 +103,7 @@ def silent_cameras(now: dt.datetime | None = None) -> list[Camera]:
     candidates = (
         Camera.objects.filter(is_active=True)
         .exclude(status__in=[DeviceStatus.OFFLINE, DeviceStatus.MAINTENANCE])
-        .filter(Q(last_frame_time__isnull=False) | (Q(rtsp_url__isnull=False) & ~Q(rtsp_url="")))
+        .filter(Q(last_frame_time__isnull=False) | Q(rtsp_url__isnull=False))
         .select_related("dvr")
     )
     silent = []
@@ -122,8 +122,8 @@ def mark_camera_offline(
     The conditional UPDATE is the guard: a concurrent or repeated call finds the camera already
     offline (after waiting for the first one's row lock) and does nothing.
     """
-    from alerts.services.lifecycle import raise_alert
     from surveillance.services import live_state
+    from surveillance.signals import camera_offline
 
     now = now or timezone.now()
     with transaction.atomic():
@@ -143,12 +143,9 @@ def mark_camera_offline(
                 at=now,
             )
         last = camera.last_frame_time.isoformat(timespec="seconds") if camera.last_frame_time else "never"
-        alert = raise_alert(
-            camera=camera,
-            alert_type=CAMERA_OFFLINE_ALERT,
-            severity="high",
-            message=f'Camera "{camera.name}" is offline: {reason} (last frame: {last})',
-        )
+        message = f'Camera "{camera.name}" is offline: {reason} (last frame: {last})'
+        answers = camera_offline.send(sender=Camera, camera=camera, reason=reason, message=message)
+        alert = next((answer for _, answer in answers if answer is not None), None)
         transaction.on_commit(lambda: live_state.set_status(camera.id, DeviceStatus.OFFLINE, error=reason))
     camera.status = DeviceStatus.OFFLINE
     return alert

@@ -503,8 +503,7 @@ class CameraStream(threading.Thread):
 def streamed_cameras(camera_ids: list | None = None):
     """Active cameras with a stream URL (optionally only those given)."""
     queryset = (
-        Camera.objects.filter(is_active=True, rtsp_url__isnull=False)
-        .exclude(rtsp_url="")
+        Camera.objects.filter(is_active=True, rtsp_url__isnull=False)  # "" is stored as NULL
         .exclude(status=DeviceStatus.MAINTENANCE)
         .select_related("dvr")
     )

@@ -155,7 +155,17 @@ ORIN_WORKER_CONCURRENCY = {
     "celery": int(os.environ.get("ORIN_DEFAULT_QUEUE_CONCURRENCY", "1")),
 }
 # A message whose worker died without acknowledging it is redelivered after this many seconds.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("ORIN_CELERY_VISIBILITY_TIMEOUT", "3600"))}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("ORIN_CELERY_VISIBILITY_TIMEOUT", "3600")),
+    "socket_connect_timeout": 2,
+}
+# Producers (API requests, the stream reader) give up on an absent broker within about a second;
+# what they wanted to send stays in the database for a sweep (frames, notification outbox).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+# Frames still `queued` this long after they arrived are sent to recognition again (their task
+# was never published, or Redis lost it); by a worker at start and by the beat sweep.
+ORIN_FRAME_REQUEUE_AFTER_SECONDS = int(os.environ.get("ORIN_FRAME_REQUEUE_AFTER_SECONDS", "120"))
 
 # --- Auth ------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

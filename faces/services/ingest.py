@@ -21,6 +21,7 @@ from django.utils import timezone
 from faces.models import FrameStatus, IngestFrame
 from faces.services import media
 from faces.services.recognition import dated_folder, storage_slug
+from orin import degraded
 from surveillance.models import Camera
 
 MAX_DETECTIONS = 200
@@ -159,21 +160,37 @@ def submit_frame(
     return frame_key
 
 
-def queue_recognition(frame_key: str) -> None:
+def queue_recognition(frame_key: str) -> bool:
+    """Send the recognition task; False when the broker is away. The frame is stored either way
+    (its row stays `queued`), and `requeue_stale_frames` sends it again later, so the producer
+    (an API request, the stream reader) never fails or loses the frame because of the broker."""
     from faces.tasks import recognize_frame
 
-    recognize_frame.apply_async(args=[frame_key], queue="recognition")
+    try:
+        recognize_frame.apply_async(args=[frame_key], queue="recognition")
+    except Exception as exc:  # noqa: BLE001 - any publish failure leaves the frame for the sweep
+        degraded.note("recognition_queue", exc)
+        return False
+    return True
 
 
-def requeue_stale_frames(older_than: dt.timedelta = dt.timedelta(minutes=5), limit: int = 500) -> int:
-    """Queue again the frames stored but never recognised (the broker was away when they came
-    in). Harmless for a frame still waiting in the queue: recognition is idempotent."""
-    cutoff = timezone.now() - older_than
+def requeue_after() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.ORIN_FRAME_REQUEUE_AFTER_SECONDS)
+
+
+def requeue_stale_frames(older_than: dt.timedelta | None = None, limit: int = 500) -> int:
+    """Queue again the frames stored but never recognised: the broker was away when they came in,
+    or lost its queue (Redis keeps no copy across a restart). Harmless for a frame still waiting
+    in the queue: recognition is idempotent on the frame key. Returns how many were sent."""
+    cutoff = timezone.now() - (requeue_after() if older_than is None else older_than)
     keys = list(
         IngestFrame.objects.filter(status=FrameStatus.QUEUED, received_at__lt=cutoff)
         .order_by("received_at")
         .values_list("frame_key", flat=True)[:limit]
     )
+    sent = 0
     for key in keys:
-        queue_recognition(key)
-    return len(keys)
+        if not queue_recognition(key):
+            break  # the broker is still away; the next sweep tries again
+        sent += 1
+    return sent

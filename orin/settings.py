@@ -66,6 +66,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "orin.errors.ServiceErrorMiddleware",  # first: outages answer 503 + Retry-After; API errors always JSON
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "surveillance.middleware.RequestMetricsMiddleware",  # request rate/latency for the `api` health row

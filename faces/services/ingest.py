@@ -12,6 +12,7 @@ import hashlib
 import json
 import math
 import re
+import time
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -25,6 +26,9 @@ from orin import degraded
 from surveillance.models import Camera
 
 MAX_DETECTIONS = 200
+# After a failed publish, frames skip the broker this long (they stay `queued` for the sweep).
+BROKER_RETRY_SECONDS = 5.0
+_broker_away_until = 0.0
 FRAME_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.:\-/]{1,200}$")
 
 
@@ -166,10 +170,16 @@ def queue_recognition(frame_key: str) -> bool:
     (an API request, the stream reader) never fails or loses the frame because of the broker."""
     from faces.tasks import recognize_frame
 
+    global _broker_away_until
+    if time.monotonic() < _broker_away_until:
+        # Found away moments ago: don't make every frame wait for another failed connect.
+        degraded.note("recognition_queue", "broker away (skipped; the sweep sends it later)")
+        return False
     try:
         recognize_frame.apply_async(args=[frame_key], queue="recognition")
     except Exception as exc:  # noqa: BLE001 - any publish failure leaves the frame for the sweep
         degraded.note("recognition_queue", exc)
+        _broker_away_until = time.monotonic() + BROKER_RETRY_SECONDS
         return False
     return True
 

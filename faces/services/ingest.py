@@ -24,6 +24,7 @@ from faces.services import media
 from faces.services.recognition import dated_folder, storage_slug
 from orin import degraded
 from surveillance.models import Camera
+from surveillance.services import presence
 
 MAX_DETECTIONS = 200
 # After a failed publish, frames skip the broker this long (they stay `queued` for the sweep).
@@ -152,6 +153,8 @@ def submit_frame(
                 frame_key=frame_key, camera=camera, timestamp=timestamp, media=row, source=source, detections=boxes
             )
             transaction.on_commit(lambda: queue_recognition(frame_key))
+            if source != "stream":  # the stream reader keeps its cameras' presence itself
+                presence.note_edge_traffic([camera.id], timezone.now())
     except IntegrityError:
         # Another request stored the same frame key a moment ago: that one wins.
         if IngestFrame.objects.filter(frame_key=frame_key, camera=camera).exists():

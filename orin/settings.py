@@ -104,7 +104,11 @@ TEMPLATES = [
 # --- Database --------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "postgres://orin@127.0.0.1:54329/orin")
 try:
-    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("ORIN_DB_CONN_MAX_AGE", "60")))
+    # Health checks: a persistent connection cut by a database restart is replaced at the start of
+    # the next request or task instead of failing it.
+    _db = dj_database_url.parse(
+        DATABASE_URL, conn_max_age=int(os.environ.get("ORIN_DB_CONN_MAX_AGE", "60")), conn_health_checks=True
+    )
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
 if _db.get("ENGINE") != "django.db.backends.postgresql":

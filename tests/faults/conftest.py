@@ -58,6 +58,13 @@ class Services:
 
     def start_redis(self) -> None:
         self.redis.ensure_started()
+        # This process's broker connections (kombu's pool) died with the server; the services and
+        # workers under test reconnect by themselves, later tests in this process need fresh ones.
+        from orin.celery import app
+
+        if app._pool is not None:  # what celery does after a fork: close the pool, make a new one on demand
+            app._pool.force_close_all()
+            app._pool = None
 
     def stop_postgres(self) -> None:
         assert self.postgres.stop(), "the embedded PostgreSQL was not running"
@@ -82,7 +89,8 @@ def services(django_db_setup, django_db_blocker):
     svc = Services()
     yield svc
     # Whatever happened, leave both running for the next test.
-    svc.redis.ensure_started()
+    if svc.redis.running() is None:
+        svc.start_redis()
     if svc.postgres.running() is None:
         svc.start_postgres()
 

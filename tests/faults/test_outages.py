@@ -7,13 +7,14 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.utils import timezone
 
 from accounts.services.api_keys import issue_api_key
 from alerts.models import Alert
 from surveillance.models import Event
 from surveillance.services.detections import detection_event_id
 from tests.factories import AlertRuleFactory, CameraFactory, UserFactory
-from tests.faults.conftest import EdgeDevice, post_json
+from tests.faults.conftest import INGEST, EdgeDevice, post_json
 from tests.ops.conftest import wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(90)]
@@ -94,3 +95,29 @@ def test_a_database_outage_answers_503_json_outside_drf_too(services, web):
     finally:
         services.start_postgres()
     assert proc.poll() is None
+
+
+@pytest.mark.django_db(transaction=False)
+def test_throttles_count_locally_while_redis_is_stopped(services, settings):
+    from orin import degraded
+    from tests.api.conftest import key_client
+
+    rates = dict.fromkeys(("anon", "user", "api_key", "auth", "media"), "1000/min")
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {**rates, "ingest": "3/min"}}
+    camera = CameraFactory()
+    device = UserFactory(username="edge-throttled", role_name="api_client", sites=[camera.dvr.site], is_staff=False)
+    client = key_client(issue_api_key(device, "edge", sites=[camera.dvr.site])[1])
+    item = {
+        "camera": str(camera.id),
+        "event_type": "human_detected",
+        "confidence": 0.9,
+        "bounding_box": {"x": 1, "y": 2, "width": 30, "height": 60},
+        "timestamp": timezone.now().isoformat(),
+    }
+    before = degraded.counts().get("throttle", 0)
+    services.stop_redis()
+    answers = [client.post(INGEST, [{**item, "key": f"t{n}"}], format="json") for n in range(4)]
+    services.start_redis()
+    assert [a.status_code for a in answers] == [201, 201, 201, 429], [a.content for a in answers]
+    assert answers[3].json()["code"] == "throttled" and answers[3]["Retry-After"]
+    assert degraded.counts()["throttle"] - before == 4  # every decision made without Redis was counted

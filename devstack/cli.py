@@ -95,11 +95,16 @@ def _management_command_exists(root: Path, command: str) -> bool:
 
 
 def _run_processes(paths: Paths, settings: Settings, app_env: dict[str, str]) -> list[ProcessSpec]:
-    daphne, celery = str(paths.venv_bin / "daphne"), str(paths.venv_bin / "celery")
+    celery = str(paths.venv_bin / "celery")
     port = str(settings.http_port)
     beat_schedule = str(paths.run / "celerybeat-schedule")  # unused by the DB scheduler; keeps the repo clean
     specs = [
-        ProcessSpec("web", [daphne, "-b", LOCALHOST, "-p", port, "orin.asgi:application"], app_env),
+        # daphne, minus Twisted's own multipart parsing (orin/web_server.py says why)
+        ProcessSpec(
+            "web",
+            [sys.executable, "-m", "orin.web_server", "-b", LOCALHOST, "-p", port, "orin.asgi:application"],
+            app_env,
+        ),
         ProcessSpec(
             "worker",
             [celery, "-A", "orin", "worker", "-Q", CELERY_QUEUES, "--concurrency", "2", "-l", "info", "-n", "app@%h"],
@@ -187,7 +192,10 @@ def cmd_run(stack: Stack) -> int:
     try:
         _manage(stack, "migrate", "--noinput")
         _manage(stack, "collectstatic", "--noinput")
-        _manage(stack, "seed_demo")
+        try:
+            _manage(stack, "seed_demo")
+        except DevstackError as exc:  # demo data is a convenience: never a reason not to start
+            info(f"warning: {exc}; the console starts without (some) demo data")
         supervisor = Supervisor(
             _run_processes(paths, settings, _app_role_env(stack)),
             env=stack.child_env(),
@@ -214,6 +222,10 @@ def cmd_test(stack: Stack, pytest_args: list[str]) -> int:
         env["REDIS_URL"] = env["REDIS_URL"].rsplit("/", 1)[0] + "/1"
     if not os.environ.get("ORIN_MEDIA_ROOT"):
         env["ORIN_MEDIA_ROOT"] = str(stack.paths.state / "test-media")
+    if "synchronous_commit" not in env.get("PGOPTIONS", ""):
+        # Throwaway test databases need no durable commits; the server default stays on.
+        env["PGOPTIONS"] = f"{env.get('PGOPTIONS', '')} -c synchronous_commit=off".strip()
+        info("tests run with synchronous_commit=off in their own database sessions (the server keeps it on)")
     if not os.environ.get("DJANGO_SETTINGS_MODULE"):
         # pytest-django ranks the env var above its ini option; let the
         # project's pytest config choose the test settings.

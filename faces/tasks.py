@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from celery.signals import worker_process_init
+from celery.signals import worker_process_init, worker_ready
 
 from faces.services.recognition import TRANSIENT_ERRORS
 from orin.periodic import periodic
@@ -53,3 +53,18 @@ def load_face_models(**kwargs) -> None:
         get_engine()
     except ModelPackError as exc:
         logger.error("%s", exc)  # recognition tasks will fail with the same message
+
+
+@worker_ready.connect
+def sweep_stale_frames_at_start(sender=None, **kwargs) -> None:
+    """A recognition worker that (re)starts queues the frames left behind while no broker or no
+    worker was there, instead of waiting for the next scheduled sweep."""
+    from orin.celery import app
+
+    consuming = set(getattr(app.amqp.queues, "consume_from", None) or ())
+    if consuming and "recognition" not in consuming:
+        return
+    try:
+        requeue_stale_frames.apply_async(queue="recognition")
+    except Exception:  # noqa: BLE001 - the scheduled sweep runs anyway
+        logger.warning("could not queue the start-up frame sweep", exc_info=True)

@@ -15,6 +15,7 @@ import logging
 import threading
 from collections import defaultdict
 
+import redis
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
@@ -25,6 +26,7 @@ from django.utils import timezone
 from accounts import policy
 from alerts.models import Alert
 from alerts.signals import alerts_changed
+from orin import degraded
 from surveillance.models import Event
 from surveillance.signals import events_recorded
 
@@ -84,6 +86,8 @@ def _send(messages: list[tuple[str, dict]]) -> None:
             helper.join(timeout=10)
         else:
             async_to_sync(send_all)()
+    except (redis.RedisError, OSError) as exc:  # Redis away: pages catch up when they reconnect
+        degraded.note("live_push", exc)
     except Exception:  # a live feed must never break the write that caused it
         logger.exception("live feed: could not publish %d message(s)", len(messages))
 

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "orin.errors.ServiceErrorMiddleware",  # first: outages answer 503 + Retry-After; API errors always JSON
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "surveillance.middleware.RequestMetricsMiddleware",  # request rate/latency for the `api` health row
@@ -103,7 +104,11 @@ TEMPLATES = [
 # --- Database --------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "postgres://orin@127.0.0.1:54329/orin")
 try:
-    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("ORIN_DB_CONN_MAX_AGE", "60")))
+    # Health checks: a persistent connection cut by a database restart is replaced at the start of
+    # the next request or task instead of failing it.
+    _db = dj_database_url.parse(
+        DATABASE_URL, conn_max_age=int(os.environ.get("ORIN_DB_CONN_MAX_AGE", "60")), conn_health_checks=True
+    )
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
 if _db.get("ENGINE") != "django.db.backends.postgresql":
@@ -155,7 +160,17 @@ ORIN_WORKER_CONCURRENCY = {
     "celery": int(os.environ.get("ORIN_DEFAULT_QUEUE_CONCURRENCY", "1")),
 }
 # A message whose worker died without acknowledging it is redelivered after this many seconds.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("ORIN_CELERY_VISIBILITY_TIMEOUT", "3600"))}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("ORIN_CELERY_VISIBILITY_TIMEOUT", "3600")),
+    "socket_connect_timeout": 2,
+}
+# Producers (API requests, the stream reader) give up on an absent broker within about a second;
+# what they wanted to send stays in the database for a sweep (frames, notification outbox).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+# Frames still `queued` this long after they arrived are sent to recognition again (their task
+# was never published, or Redis lost it); by a worker at start and by the beat sweep.
+ORIN_FRAME_REQUEUE_AFTER_SECONDS = int(os.environ.get("ORIN_FRAME_REQUEUE_AFTER_SECONDS", "120"))
 
 # --- Auth ------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

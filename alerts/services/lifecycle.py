@@ -118,6 +118,30 @@ def _transition(alert: Alert, target: str, user=None, note: str = "") -> Alert:
     return locked
 
 
+def resolve_by_system(alert: Alert, note: str) -> Alert | None:
+    """The condition behind a system alert has ended (e.g. an offline camera sends again): an open
+    alert becomes resolved with no user, and its transition row carries `note`. None when the
+    alert was closed already."""
+    with transaction.atomic():
+        locked = Alert.objects.select_for_update().get(pk=alert.pk)
+        if locked.status in (AlertStatus.RESOLVED, AlertStatus.IGNORED):
+            return None
+        now, previous = timezone.now(), locked.status
+        locked.status, locked.resolved_at = AlertStatus.RESOLVED, now
+        locked.save(update_fields=["status", "resolved_at"])
+        AlertTransition.objects.create(
+            alert=locked,
+            action=AlertStatus.RESOLVED,
+            from_status=previous,
+            to_status=AlertStatus.RESOLVED,
+            user=None,
+            note=note[:NOTE_MAX_CHARS],
+            created_at=now,
+        )
+        announce([locked], "status")
+    return locked
+
+
 def mark_sent(alert: Alert) -> Alert:
     return _transition(alert, AlertStatus.SENT)
 

@@ -125,6 +125,13 @@ class EnrolmentReportSerializer(serializers.Serializer):
     rejected = RejectedPhotoSerializer(many=True)
 
 
+class EnrolmentFailedSerializer(EnrolmentReportSerializer):
+    """422: not one photo had a usable face; `rejected` says why for each (nothing was added)."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
+
+
 class ClusterSerializer(serializers.ModelSerializer):
     representative_image_url = serializers.SerializerMethodField()
 

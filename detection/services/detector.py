@@ -11,8 +11,9 @@ The model's output layout is recognised from its output shapes when it is loaded
 - ``yolov8``: one output (1, 4 + C, N) (or transposed): cx, cy, w, h, class scores.
 
 The image is letterboxed into the model's input (all six people of insightface's t1.jpg score
-0.52-0.72 that way; stretched, one drops to 0.29), fed in NCHW: BGR normalised with ImageNet mean/std for NanoDet (its training pipeline; RGB / 255
-scored a motorcycle as a vase), RGB / 255 for YOLO.
+0.52-0.72 that way; stretched, one drops to 0.29), fed in NCHW: BGR normalised with ImageNet
+mean/std for NanoDet (its training pipeline; RGB / 255 scored a motorcycle as a vase), RGB / 255
+for YOLO.
 """
 
 from __future__ import annotations
@@ -155,7 +156,8 @@ class ObjectDetector:
         except Exception as exc:  # onnxruntime raises its own untyped errors for a bad file
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise DetectorError(
-                f"{path} is not a loadable ONNX model ({first[:160]}): point ORIN_DETECTOR_MODEL at a YOLO or NanoDet .onnx"
+                f"{path} is not a loadable ONNX model ({first[:160]}): "
+                "point ORIN_DETECTOR_MODEL at a YOLO or NanoDet .onnx"
             ) from exc
         inputs = self.session.get_inputs()
         if len(inputs) != 1 or len(inputs[0].shape) != 4:
@@ -225,10 +227,7 @@ class ObjectDetector:
             return boxes, best[keep], cls[keep]
         if self.details["transposed"]:
             out = out.T
-        if self.layout == "yolov5":
-            scores = out[:, 5:] * out[:, 4:5]
-        else:
-            scores = out[:, 4:]
+        scores = out[:, 5:] * out[:, 4:5] if self.layout == "yolov5" else out[:, 4:]
         cls = scores.argmax(axis=1)
         best = scores[np.arange(len(cls)), cls]
         keep = best >= threshold

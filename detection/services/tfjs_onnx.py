@@ -381,3 +381,14 @@ def convert(model_json: Path, onnx_path: Path | None = None) -> onnx.ModelProto:
         onnx.save(model, str(tmp))
         tmp.replace(onnx_path)
     return model
+
+
+if __name__ == "__main__":  # python -m detection.services.tfjs_onnx model.json model.onnx
+    import sys
+
+    if len(sys.argv) != 3:
+        sys.exit("usage: python -m detection.services.tfjs_onnx MODEL.json OUT.onnx")
+    try:
+        convert(Path(sys.argv[1]), Path(sys.argv[2]))
+    except ConversionError as error:
+        sys.exit(f"conversion failed: {error}")

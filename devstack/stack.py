@@ -12,7 +12,7 @@ from typing import Protocol
 
 from . import DevstackError
 from .config import Settings
-from .detector_model import provision_detector
+from .detector_model import MODEL_NAME, provision_detector
 from .models import provision
 from .paths import Paths
 from .postgres import EmbeddedPostgres
@@ -97,7 +97,7 @@ class Stack:
             "REDIS_URL": self.settings.redis_url or self.redis.url,
             "ORIN_FACE_MODEL_DIR": env.get("ORIN_FACE_MODEL_DIR") or str(self.paths.models / "buffalo_s"),
             "ORIN_MEDIA_ROOT": env.get("ORIN_MEDIA_ROOT") or str(self.paths.media),
-            "ORIN_DETECTOR_MODEL": env.get("ORIN_DETECTOR_MODEL") or str(self.paths.models / "detector" / "nanodet.onnx"),
+            "ORIN_DETECTOR_MODEL": env.get("ORIN_DETECTOR_MODEL") or str(self.paths.models / "detector" / MODEL_NAME),
             "DJANGO_SETTINGS_MODULE": env.get("DJANGO_SETTINGS_MODULE") or SETTINGS_MODULE,
         }
 

@@ -5,3 +5,9 @@ class FacesConfig(AppConfig):
     name = "faces"
     default_auto_field = "django.db.models.BigAutoField"
     verbose_name = "Faces and persons"
+
+    def ready(self) -> None:
+        from faces.services.stream_frames import recognise_stream_frame
+        from surveillance.services.streams import register_frame_analyzer
+
+        register_frame_analyzer("faces", recognise_stream_frame)

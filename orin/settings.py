@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "surveillance",
     "faces",
     "alerts",
+    "detection",  # built-in object detector, motion gate, tracks, AI guards
     "console",  # above the domain apps: dashboard, cross-app screens, demo data, doctor
 ]
 

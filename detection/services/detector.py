@@ -49,7 +49,11 @@ LAYOUTS = ("nanodet-split", "nanodet-plus", "yolov5", "yolov8")
 
 
 class DetectorError(RuntimeError):
-    """The detector cannot run; the message is one line that says how to fix it."""
+    """The detector cannot run: `detail` says why, `hint` the one-line fix."""
+
+    def __init__(self, detail: str, hint: str = "point ORIN_DETECTOR_MODEL at a YOLO or NanoDet .onnx file"):
+        super().__init__(f"{detail}; {hint}")
+        self.detail, self.hint = detail, hint
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +125,8 @@ def detect_layout(output_shapes: list[tuple], input_size: tuple[int, int]) -> tu
         if channels > 4:
             return "yolov8", {"classes": channels - 4, "transposed": transposed}
     raise DetectorError(
-        f"unknown output layout {shapes}: use a YOLOv5/YOLOv8 or NanoDet ONNX export "
-        "(or unset ORIN_DETECTOR_MODEL for the default)"
+        f"unknown output layout {shapes}",
+        "use a YOLOv5/YOLOv8 or NanoDet ONNX export, or unset ORIN_DETECTOR_MODEL for the default",
     )
 
 
@@ -146,7 +150,10 @@ class ObjectDetector:
 
         path = Path(model_path)
         if not path.is_file():
-            raise DetectorError(f"detector model {path} is missing: run `./orinctl setup` or set ORIN_DETECTOR_MODEL")
+            raise DetectorError(
+                f"detector model {path} is missing",
+                "run `./orinctl services` (provisions the default) or set ORIN_DETECTOR_MODEL",
+            )
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
@@ -155,10 +162,7 @@ class ObjectDetector:
             self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own untyped errors for a bad file
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise DetectorError(
-                f"{path} is not a loadable ONNX model ({first[:160]}): "
-                "point ORIN_DETECTOR_MODEL at a YOLO or NanoDet .onnx"
-            ) from exc
+            raise DetectorError(f"{path} is not a loadable ONNX model ({first[:160]})") from exc
         inputs = self.session.get_inputs()
         if len(inputs) != 1 or len(inputs[0].shape) != 4:
             raise DetectorError(f"{path}: expected one NCHW image input, got {[i.shape for i in inputs]}")
@@ -284,3 +288,9 @@ def get_detector() -> ObjectDetector:
     if isinstance(cached, DetectorError):
         raise cached
     return cached
+
+
+def describe_detector() -> str:
+    """One line about the loaded detector (for `doctor`); raises DetectorError when it is off."""
+    detector = get_detector()
+    return f"{detector.path} ({detector.layout}, {detector.input_size[1]}x{detector.input_size[0]})"

@@ -118,7 +118,9 @@ def detect_layout(output_shapes: list[tuple], input_size: tuple[int, int]) -> tu
             for width in DISTRIBUTION_WIDTHS:
                 if b - width > 0:
                     return "nanodet-plus", {"classes": b - width, "strides": (8, 16, 32, 64)}
-        transposed = a < b
+        coco = (len(COCO_CLASSES) + 4, len(COCO_CLASSES) + 5)
+        # channels are the COCO-sized axis; otherwise the shorter one (N anchors outnumber them)
+        transposed = a in coco if (a in coco) != (b in coco) else a < b
         channels = a if transposed else b
         if channels == len(COCO_CLASSES) + 5:
             return "yolov5", {"classes": channels - 5, "transposed": transposed}

@@ -41,3 +41,10 @@ def tfjs_model(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def detector() -> ObjectDetector:
     return ObjectDetector(settings.ORIN_DETECTOR_MODEL)
+
+
+@pytest.fixture
+def media_root(settings, tmp_path) -> Path:
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
+    return tmp_path / "media"

@@ -20,7 +20,9 @@ class GuardViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
     """AI guards: what to watch for (class set, sensitivity, schedule, zones) on which cameras,
     with catches, false positives (reviewers' verdicts) and success rate."""
 
-    queryset = with_stats(Guard.objects.select_related("site").prefetch_related("zones", "cameras"))
+    queryset = with_stats(Guard.objects.select_related("site").prefetch_related("zones", "cameras")).order_by(
+        "site__name", "name"
+    )
     serializer_class = s.GuardSerializer
     filterset_fields = ["site", "guard_type", "is_active"]
 

@@ -12,6 +12,15 @@ import skimage
 from django.conf import settings
 
 from detection.services.detector import ObjectDetector
+from tests.api.conftest import (  # noqa: F401  (the API tests' world, users and clients)
+    clients,
+    device_key,
+    fast_password_hashing,
+    generous_throttles,
+    root,
+    users,
+    world,
+)
 
 INSIGHTFACE_IMAGES = Path(insightface.__file__).parent / "data" / "images"
 SKIMAGE_DATA = Path(skimage.__file__).parent / "data"

@@ -318,7 +318,9 @@ def detection_worker() -> DetectionWorker:
     global _worker
     with _worker_lock:
         if _worker is None:
-            _worker = DetectionWorker(capacity=int(getattr(settings, "ORIN_DETECTOR_QUEUE", 2)))
+            _worker = DetectionWorker(
+                capacity=settings.ORIN_DETECTOR_QUEUE, health_seconds=settings.ORIN_DETECTOR_HEALTH_SECONDS
+            )
         return _worker
 
 

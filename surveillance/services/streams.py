@@ -2,8 +2,9 @@
 URL (RTSP, HTTP or a video file), read with OpenCV.
 
 Each reader samples frames at the camera's analysis rate, skips frames that barely differ from
-the last one sent (a block-wise motion score), and hands the rest to recognition through
-`faces.services.ingest.submit_frame`. It reconnects with exponential backoff, writes
+the last one sent (a block-wise motion score), and hands the rest, decoded once, to every frame
+analyser the apps above registered (`register_frame_analyzer`: faces' recognition, detection's
+object detector); surveillance imports neither. It reconnects with exponential backoff, writes
 device_connectivity_logs (connected / disconnected / reconnect_failed), keeps the camera's
 status and last_frame_time current, publishes live state to Redis, and takes the camera offline
 (with one system alert) once it has been silent beyond its timeout.
@@ -28,7 +29,7 @@ import os
 import socket
 import threading
 import time
-import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -58,6 +59,37 @@ class StreamError(Exception):
     def __init__(self, code: str, message: str):
         super().__init__(message)
         self.code = code
+
+
+class FrameRefused(Exception):
+    """An analyser refused a frame (bad input, not a crash): counted as rejected and logged."""
+
+
+@dataclass(frozen=True, slots=True)
+class StreamFrame:
+    """One sampled frame, decoded once and shared by every analyser (read-only)."""
+
+    camera: Camera
+    image: np.ndarray  # BGR, already scaled to the camera's max_frame_width
+    timestamp: dt.datetime
+    motion: float  # the sampler's block-wise motion score, 0..1
+    jpeg_quality: int
+
+
+FrameAnalyzer = Callable[[StreamFrame], None]
+_analyzers: list[tuple[str, FrameAnalyzer]] = []
+
+
+def register_frame_analyzer(name: str, analyzer: FrameAnalyzer) -> None:
+    """`analyzer(frame)` gets every sampled frame of every streamed camera, on the camera's reader
+    thread: it must return quickly (hand long work to a bounded queue) and raise FrameRefused for
+    a frame it cannot take. Idempotent by name (AppConfig.ready() may run twice)."""
+    _analyzers[:] = [entry for entry in _analyzers if entry[0] != name]
+    _analyzers.append((name, analyzer))
+
+
+def frame_analyzers() -> list[str]:
+    return [name for name, _ in _analyzers]
 
 
 # --- configuration -------------------------------------------------------------------------------
@@ -259,12 +291,9 @@ class CameraStream(threading.Thread):
 
     def __init__(self, camera: Camera, stop: threading.Event):
         super().__init__(name=f"stream-{camera.id}", daemon=True)
-        from faces.services.ingest import FrameRejected, submit_frame
-
         self.camera = camera
         self.config = stream_config(camera)
         self.stop_event = stop
-        self.submit_frame, self.frame_rejected = submit_frame, FrameRejected
         self.sampler = FrameSampler(self.config.analysis_fps, self.config.motion_threshold)
         self.totals = StreamCounters()
         self.connected = False
@@ -431,7 +460,7 @@ class CameraStream(threading.Thread):
                 else:
                     send, score = self.sampler.consider(image, at)
                     window.motion = score
-                    if send and self._send(image):
+                    if send and self._send(image, score):
                         window.processed += 1
                         window.last_processed_at = wall
                     else:
@@ -455,12 +484,13 @@ class CameraStream(threading.Thread):
         self.db.call(health.mark_camera_online, self.camera, timezone.now())
         self.finished = True
 
-    def _send(self, image: np.ndarray) -> bool:
+    def _send(self, image: np.ndarray, motion: float = 1.0) -> bool:
         config = self.config
         height, width = image.shape[:2]
         if width > config.max_frame_width:
             scale = config.max_frame_width / width
             image = cv2.resize(image, (config.max_frame_width, int(height * scale)), interpolation=cv2.INTER_AREA)
+<<<<<<< HEAD
         ok, buffer = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, config.jpeg_quality])
         if not ok:
             return False
@@ -482,6 +512,22 @@ class CameraStream(threading.Thread):
             with self._lock:
                 self.totals.db_dropped += 1
         return stored
+=======
+        frame = StreamFrame(self.camera, image, timezone.now(), motion, config.jpeg_quality)
+        accepted = False
+        for name, analyze in list(_analyzers):
+            try:
+                analyze(frame)
+                accepted = True
+            except FrameRefused as exc:
+                self.totals.rejected += 1
+                logger.warning("camera %s: %s refused a frame (%s)", self.camera.id, name, exc)
+            except Exception:
+                # One analyser's bug must not stop the camera or the other analysers.
+                self.totals.rejected += 1
+                logger.exception("camera %s: frame analyser %s failed", self.camera.id, name)
+        return accepted
+>>>>>>> detection
 
     def _flush(self, window: _Window) -> None:
         elapsed = max(time.monotonic() - window.started, 1e-3)

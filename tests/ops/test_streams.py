@@ -82,7 +82,8 @@ def test_video_file_frames_become_events(celery_worker_process, demo_video):
     camera = CameraFactory(
         status="unknown",
         rtsp_url=str(demo_video),
-        config={"analysis_fps": 5, "loop": False, "realtime": False, "min_face_size": 20},
+        # faces only: tests/detection/test_stream_detection.py covers the object detector here
+        config={"analysis_fps": 5, "loop": False, "realtime": False, "min_face_size": 20, "object_detection": False},
     )
     proc = run_streams(camera, name="run-streams-video")
     try:

@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+
+
+class DetectionConfig(AppConfig):
+    """Object detection: the built-in detector, motion gate, tracker and AI guards."""
+
+    name = "detection"
+    default_auto_field = "django.db.models.BigAutoField"
+    verbose_name = "Object detection"
+
+    def ready(self) -> None:
+        from detection.services.guards import assign_guards
+        from detection.services.notify import notify_guard_catches
+        from detection.services.pipeline import detect_stream_frame
+        from surveillance.services.events import register_event_enricher, register_event_processor
+        from surveillance.services.streams import register_frame_analyzer
+
+        register_event_enricher("detection.guards", assign_guards)
+        register_event_processor("detection.guard_alerts", notify_guard_catches, order=150)
+        register_frame_analyzer("detection", detect_stream_frame)

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "faces",
     "alerts",
     "console",  # above the domain apps: dashboard, cross-app screens, demo data, doctor
+    "video",  # recordings, evidence locks, clips around alerts, playback
 ]
 
 MIDDLEWARE = [

@@ -1,4 +1,5 @@
-"""Video settings, read from Django settings with these defaults (env vars ORIN_RECORDING_*)."""
+"""Video settings: Django settings ORIN_RECORDING_* (tests override them), else the environment
+variable of the same name, else the default."""
 
 from __future__ import annotations
 
@@ -8,47 +9,42 @@ from pathlib import Path
 from django.conf import settings
 
 
-def _env(name: str, default: str) -> str:
-    return os.environ.get(name, default)
+def _setting(name: str, default):
+    value = getattr(settings, name, None)
+    if value is None:
+        value = os.environ.get(name)
+    return default if value in (None, "") else value
 
 
 def recordings_root() -> Path:
     """Segments are written by ffmpeg to a local disk; clips go through django-storages."""
-    return Path(
-        getattr(settings, "ORIN_RECORDINGS_ROOT", None)
-        or _env("ORIN_RECORDINGS_ROOT", "")
-        or settings.MEDIA_ROOT / "recordings"
-    )
+    return Path(_setting("ORIN_RECORDINGS_ROOT", settings.MEDIA_ROOT / "recordings"))
 
 
 def segment_seconds() -> int:
-    return int(
-        getattr(settings, "ORIN_RECORDING_SEGMENT_SECONDS", None) or _env("ORIN_RECORDING_SEGMENT_SECONDS", "10")
-    )
+    return int(_setting("ORIN_RECORDING_SEGMENT_SECONDS", 10))
 
 
 def quota_bytes() -> int:
     """0 = no quota (the free-space floor still applies)."""
-    return int(getattr(settings, "ORIN_RECORDING_QUOTA_BYTES", None) or _env("ORIN_RECORDING_QUOTA_BYTES", "0"))
+    return int(_setting("ORIN_RECORDING_QUOTA_BYTES", 0))
 
 
 def min_free_bytes() -> int:
-    return int(
-        getattr(settings, "ORIN_RECORDING_MIN_FREE_BYTES", None) or _env("ORIN_RECORDING_MIN_FREE_BYTES", str(1 << 30))
-    )
+    return int(_setting("ORIN_RECORDING_MIN_FREE_BYTES", 1 << 30))
 
 
 def retention_days() -> float:
-    return float(getattr(settings, "ORIN_RECORDING_RETENTION_DAYS", None) or _env("ORIN_RECORDING_RETENTION_DAYS", "7"))
+    return float(_setting("ORIN_RECORDING_RETENTION_DAYS", 7))
 
 
 def clip_pre_seconds() -> float:
-    return float(_env("ORIN_CLIP_PRE_SECONDS", "10"))
+    return float(_setting("ORIN_CLIP_PRE_SECONDS", 10))
 
 
 def clip_post_seconds() -> float:
-    return float(_env("ORIN_CLIP_POST_SECONDS", "20"))
+    return float(_setting("ORIN_CLIP_POST_SECONDS", 20))
 
 
 def reconnect_max_seconds() -> float:
-    return float(getattr(settings, "ORIN_STREAM_RECONNECT_MAX_SECONDS", 60))
+    return float(_setting("ORIN_STREAM_RECONNECT_MAX_SECONDS", 60))

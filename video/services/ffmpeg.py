@@ -13,7 +13,9 @@ from urllib.parse import urlsplit
 
 NETWORK_SCHEMES = {"rtsp", "rtsps", "http", "https", "tcp", "udp", "srt", "rtmp"}
 COPYABLE_CODECS = {"h264", "hevc"}  # stream copy; anything else is re-encoded to H.264
-BROWSER_CODECS = {"h264"}  # what a clip must be for the console's <video> (Debian's Chromium)
+BROWSER_CODECS = {"h264"}
+# ffmpeg renders text files as "video" with these; no camera sends them.
+TEXT_CODECS = {"ansi", "bintext", "xbin", "idf", "tty", "text", "subrip", "ass"}  # what a clip must be for the console's <video> (Debian's Chromium)
 
 _VIDEO_STREAM = re.compile(r"Stream #\d+:\d+.*?: Video: (\w+)([^\n]*)")
 _SIZE = re.compile(r", (\d{2,5})x(\d{2,5})")
@@ -94,6 +96,8 @@ def probe_source(url: str, timeout: float = 15.0) -> SourceInfo:
     except subprocess.TimeoutExpired as exc:
         raise SourceError(f"no answer from the source within {timeout:g} s") from exc
     info = parse_source_info(done.stderr)
+    if info is not None and info.codec in TEXT_CODECS:
+        raise SourceError(f"the source is not video (ffmpeg reads it as {info.codec} text)")
     if info is None:
         last = [line for line in done.stderr.strip().splitlines() if line.strip()]
         detail = (last[-1] if last else f"ffmpeg exit code {done.returncode}")[:300]

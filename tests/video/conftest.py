@@ -43,10 +43,14 @@ def ts_camera(h264_source):
 
 @pytest.fixture
 def recording_camera(db):
-    return CameraFactory(config={"recording": True, "clip_pre_seconds": 3, "clip_post_seconds": 3}, rtsp_url="tcp://127.0.0.1:9")
+    return CameraFactory(
+        config={"recording": True, "clip_pre_seconds": 3, "clip_post_seconds": 3}, rtsp_url="tcp://127.0.0.1:9"
+    )
 
 
-def record_offline(camera, root: Path, source: Path, start: dt.datetime, seconds: int = 12, segment: int = 2) -> list[Recording]:
+def record_offline(
+    camera, root: Path, source: Path, start: dt.datetime, seconds: int = 12, segment: int = 2
+) -> list[Recording]:
     """Segment `seconds` of the source with ffmpeg (stream copy) and index the segments from
     `start` on, as the recorder would have."""
     directory = root / str(camera.id) / start.strftime("%Y%m%dT%H%M%S%f")
@@ -65,10 +69,16 @@ def record_offline(camera, root: Path, source: Path, start: dt.datetime, seconds
         path = directory / line.filename
         rows.append(
             Recording.objects.create(
-                camera=camera, kind=RecordingKind.SEGMENT,
-                start_time=start + dt.timedelta(seconds=line.start), end_time=start + dt.timedelta(seconds=line.end),
-                duration_seconds=Decimal(f"{line.end - line.start:.3f}"), file_size_bytes=path.stat().st_size,
-                codec="h264", resolution="320x240", fps=10, storage_path=str(path.relative_to(root)),
+                camera=camera,
+                kind=RecordingKind.SEGMENT,
+                start_time=start + dt.timedelta(seconds=line.start),
+                end_time=start + dt.timedelta(seconds=line.end),
+                duration_seconds=Decimal(f"{line.end - line.start:.3f}"),
+                file_size_bytes=path.stat().st_size,
+                codec="h264",
+                resolution="320x240",
+                fps=10,
+                storage_path=str(path.relative_to(root)),
             )  # fmt: skip
         )
     return rows

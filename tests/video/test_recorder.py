@@ -34,8 +34,10 @@ def test_records_segments_and_a_gap_when_the_camera_drops(recordings_root, ts_ca
         time.sleep(2)
         ts_camera.start()
         wait_for(
-            lambda: Recording.objects.filter(camera=camera, kind=RecordingKind.GAP).exists()
-            and any(s.start_time.timestamp() > dropped_at for s in segments(camera)),
+            lambda: (
+                Recording.objects.filter(camera=camera, kind=RecordingKind.GAP).exists()
+                and any(s.start_time.timestamp() > dropped_at for s in segments(camera))
+            ),
             timeout=25,
             what="a gap and footage after it",
         )

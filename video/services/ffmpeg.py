@@ -13,18 +13,9 @@ from urllib.parse import urlsplit
 
 NETWORK_SCHEMES = {"rtsp", "rtsps", "http", "https", "tcp", "udp", "srt", "rtmp"}
 COPYABLE_CODECS = {"h264", "hevc"}  # stream copy; anything else is re-encoded to H.264
-BROWSER_CODECS = {"h264"}
+BROWSER_CODECS = {"h264"}  # what a clip must be for the console's <video> (Debian's Chromium)
 # ffmpeg renders text files as "video" with these; no camera sends them.
-TEXT_CODECS = {
-    "ansi",
-    "bintext",
-    "xbin",
-    "idf",
-    "tty",
-    "text",
-    "subrip",
-    "ass",
-}  # what a clip must be for the console's <video> (Debian's Chromium)
+TEXT_CODECS = {"ansi", "bintext", "xbin", "idf", "tty", "text", "subrip", "ass"}
 
 _VIDEO_STREAM = re.compile(r"Stream #\d+:\d+.*?: Video: (\w+)([^\n]*)")
 _SIZE = re.compile(r", (\d{2,5})x(\d{2,5})")

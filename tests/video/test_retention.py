@@ -48,7 +48,9 @@ def test_age_retention_per_camera_keeps_locked_segments(recordings_root, h264_so
     recording_camera.save()
     old = timezone.now() - dt.timedelta(days=2)
     rows = record_offline(recording_camera, recordings_root, h264_source, old, seconds=8)
-    fresh = record_offline(recording_camera, recordings_root, h264_source, timezone.now() - dt.timedelta(hours=1), seconds=4)
+    fresh = record_offline(
+        recording_camera, recordings_root, h264_source, timezone.now() - dt.timedelta(hours=1), seconds=4
+    )
     lock(recording_camera, rows[-1].start_time, rows[-1].end_time)
 
     assert apply_recording_retention() == len(rows) - 1

@@ -34,3 +34,7 @@ CONSOLE_ROUTES += [
     ("recordings/export/<uuid:request_id>/", video_console.export_status, "console_video_export", False),
     ("clips/<uuid:clip_id>.mp4", video_console.clip_file, "console_video_clip", True),
 ]
+CONSOLE_ROUTES += [
+    ("live/", video_console.live_grid, "console_video_live", False),
+    ("live/<uuid:camera_id>.jpg", video_console.live_picture, "console_video_live_picture", False),
+]

@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -151,3 +151,31 @@ def export_status(request, request_id):
     if request.GET.get("format") == "json":
         return JsonResponse(_export_state(export))
     return _page(request, "admin/console/video_export.html", "Clip export", export=export, state=_export_state(export))
+
+
+def live_picture(request, camera_id):
+    """The camera's newest picture (written by the recorder twice a second); never cached."""
+    from video.services.recorder import live_picture_path
+
+    if not policy.can(request.user, "media", "read"):
+        raise Http404("No such camera.")
+    camera = get_object_or_404(Camera.objects.restrict(request.user), pk=camera_id)
+    path = live_picture_path(camera.pk)
+    try:
+        data, age = path.read_bytes(), timezone.now().timestamp() - path.stat().st_mtime
+    except OSError as exc:
+        raise Http404("No live picture: the camera is not being recorded.") from exc
+    response = HttpResponse(data, content_type="image/jpeg")
+    response["Cache-Control"] = "no-store"
+    response["X-Picture-Age"] = f"{age:.2f}"
+    return response
+
+
+def live_grid(request):
+    """Every recording camera the user may see, refreshed twice a second."""
+    if not policy.can(request.user, "media", "read"):
+        raise PermissionDenied
+    cameras = Camera.objects.restrict(request.user).filter(is_active=True, config__recording=True)
+    return _page(
+        request, "admin/console/video_live.html", "Live view", cameras=list(cameras.select_related("dvr__site"))
+    )

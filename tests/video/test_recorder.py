@@ -20,7 +20,7 @@ def segments(camera):
 
 
 @pytest.mark.timeout(60)
-def test_records_segments_and_a_gap_when_the_camera_drops(recordings_root, ts_camera):
+def test_records_segments_and_a_gap_when_the_camera_drops(recordings_root, ts_camera, client):
     camera = CameraFactory(rtsp_url=ts_camera.url, config={"recording": True})
     assert [c.id for c in recording_cameras()] == [camera.id]
     recorder = CameraRecorder(camera.id)
@@ -28,6 +28,7 @@ def test_records_segments_and_a_gap_when_the_camera_drops(recordings_root, ts_ca
     recorder.start()
     try:
         wait_for(lambda: len(segments(camera)) >= 2, timeout=20, what="two segments")
+        check_live_view(client, camera)
         ts_camera.stop()  # the camera goes away mid-stream
         dropped_at = time.time()
         wait_for(lambda: recorder.last_error, timeout=15, what="the recorder to notice the drop")
@@ -59,6 +60,23 @@ def test_records_segments_and_a_gap_when_the_camera_drops(recordings_root, ts_ca
     assert gap.reason
     assert gap.end_time.timestamp() > dropped_at
     assert SystemHealthLog.objects.filter(component="recorder", status="degraded").exists()
+
+
+def check_live_view(client, camera):
+    """The newest picture, through the policy-checked route: fresh for the site's operator, 404
+    for another site's."""
+    from django.urls import reverse
+
+    from tests.conftest import sign_in
+    from tests.factories import SiteFactory, UserFactory
+
+    url = reverse("admin:console_video_live_picture", args=[camera.pk])
+    sign_in(client, UserFactory(role_name="operator", sites=[SiteFactory()]))
+    assert client.get(url).status_code == 404
+    sign_in(client, UserFactory(role_name="operator", sites=[camera.dvr.site]))
+    answer = client.get(url)
+    assert answer.status_code == 200 and answer.content[:2] == b"\xff\xd8"  # a JPEG
+    assert float(answer["X-Picture-Age"]) < 2.0
 
 
 def test_a_source_that_is_not_video_is_refused_with_a_reason(tmp_path):

@@ -10,7 +10,9 @@ a `gap` row with the reason. A failing camera never takes the process down: it w
 row (component `recorder`, instance = camera id) and the log says why.
 
 Cameras record when `config.recording` is true. Camera config keys: recording,
-recording_retention_days, clip_pre_seconds, clip_post_seconds, loop (file sources).
+recording_retention_days, clip_pre_seconds, clip_post_seconds, loop (file sources), live_view
+(default true: the same ffmpeg also writes the newest picture twice a second for the live view;
+it decodes the stream, so it costs CPU even in stream-copy mode — turn it off to save that).
 One process records every camera, or a shard of them (`--shard 2/4`) to scale out.
 """
 
@@ -70,14 +72,33 @@ def encode_args(info: SourceInfo) -> list[str]:
     ]  # fmt: skip
 
 
-def ffmpeg_command(url: str, info: SourceInfo, session_dir: Path, segment_seconds: int, loop_file: bool) -> list[str]:
+LIVE_FPS = 2
+LIVE_WIDTH = 640
+
+
+def live_picture_path(camera_id) -> Path:
+    return conf.recordings_root() / str(camera_id) / "live.jpg"
+
+
+def live_args(camera_id) -> list[str]:
+    """A second output: the newest picture, twice a second, replaced atomically (the console's
+    live view polls it through the policy-checked route)."""
+    return [
+        "-map", "0:v:0", "-vf", f"fps={LIVE_FPS},scale='min({LIVE_WIDTH},iw)':-2", "-q:v", "6",
+        "-f", "image2", "-update", "1", "-atomic_writing", "1", str(live_picture_path(camera_id)),
+    ]  # fmt: skip
+
+
+def ffmpeg_command(
+    url: str, info: SourceInfo, session_dir: Path, segment_seconds: int, loop_file: bool, live: list[str] = ()
+) -> list[str]:
     return [
         ffmpeg.ffmpeg_binary(), "-hide_banner", "-nostdin", "-loglevel", "warning",
         *ffmpeg.input_args(url, loop_file=loop_file),
         "-map", "0:v:0", "-an", *encode_args(info),
         "-f", "segment", "-segment_time", str(segment_seconds), "-segment_format", "mpegts",
         "-segment_list", str(session_dir / SEGMENT_LIST), "-segment_list_type", "csv",
-        "-reset_timestamps", "0", str(session_dir / "%06d.ts"),
+        "-reset_timestamps", "0", str(session_dir / "%06d.ts"), *live,
     ]  # fmt: skip
 
 
@@ -201,7 +222,8 @@ class CameraRecorder:
         directory = conf.recordings_root() / str(camera.id) / timezone.now().strftime("%Y%m%dT%H%M%S%f")
         directory.mkdir(parents=True, exist_ok=True)
         loop_file = bool((camera.config or {}).get("loop", True))
-        command = ffmpeg_command(url, info, directory, conf.segment_seconds(), loop_file)
+        live = live_args(camera.id) if (camera.config or {}).get("live_view", True) else []
+        command = ffmpeg_command(url, info, directory, conf.segment_seconds(), loop_file, live)
         stderr = open(directory / "ffmpeg.log", "wb")  # noqa: SIM115  (the child owns it)
         try:
             process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr)

@@ -23,7 +23,7 @@ PASSTHROUGH = ("test", "manage")
 
 # Extra `run` processes that start only once the management command exists:
 # process name -> manage.py command.
-OPTIONAL_MANAGE_PROCESSES = {"streams": "run_streams"}
+OPTIONAL_MANAGE_PROCESSES = {"streams": "run_streams", "recorder": "record_cameras"}
 
 CELERY_QUEUES = "recognition,notifications,celery"
 # Partition create/attach/drop needs the tables' owner, so that queue has a worker of its own.

@@ -26,3 +26,18 @@ CONSOLE_ROUTES = [
     # Snapshots and crops: policy-checked, privately cacheable (thumbnails are re-requested a lot).
     ("media/<path:name>", console_views.media, "console_media", True),
 ]
+
+# Video evidence (app `video`): an alert's clip, a camera's recordings, exports, the MP4 route.
+from video import console as video_console  # noqa: E402
+
+CONSOLE_ROUTES += [
+    ("alerts/<uuid:alert_id>/evidence/", video_console.alert_evidence, "console_video_alert", False),
+    ("recordings/camera/<uuid:camera_id>/", video_console.camera_recordings, "console_video_camera", False),
+    ("recordings/camera/<uuid:camera_id>/export/", video_console.export_range, "console_video_export_range", False),
+    ("recordings/export/<uuid:request_id>/", video_console.export_status, "console_video_export", False),
+    ("clips/<uuid:clip_id>.mp4", video_console.clip_file, "console_video_clip", True),
+]
+CONSOLE_ROUTES += [
+    ("live/", video_console.live_grid, "console_video_live", False),
+    ("live/<uuid:camera_id>.jpg", video_console.live_picture, "console_video_live_picture", False),
+]

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "alerts",
     "detection",  # built-in object detector, motion gate, tracks, AI guards
     "console",  # above the domain apps: dashboard, cross-app screens, demo data, doctor
+    "video",  # recordings, evidence locks, clips around alerts, playback
 ]
 
 MIDDLEWARE = [

@@ -314,12 +314,16 @@ def ensure_demo_stream_camera(dvr: DVR) -> Camera:
                 "realtime": True,
                 "min_face_size": 20,
                 "retention_days": 7,
+                "recording": True,  # video: continuous recording, clips around its alerts
             },
         },
     )
     if not created and camera.rtsp_url != str(path):
         camera.rtsp_url = str(path)  # MEDIA_ROOT moved since the last seed
         camera.save(update_fields=["rtsp_url", "updated_at"])
+    if "recording" not in camera.config:  # seeded before recording existed
+        camera.config["recording"] = True
+        camera.save(update_fields=["config", "updated_at"])
     return camera
 
 

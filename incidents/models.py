@@ -151,9 +151,7 @@ class Incident(models.Model):
         indexes = [
             models.Index(fields=["status", "-created_at"], name="idx_incidents_status"),
             models.Index(fields=["site", "-created_at"], name="idx_incidents_site"),
-            models.Index(
-                fields=["assigned_to"], name="idx_incidents_assignee", condition=Q(assigned_to__isnull=False)
-            ),
+            models.Index(fields=["assigned_to"], name="idx_incidents_assignee", condition=Q(assigned_to__isnull=False)),
             models.Index(
                 fields=["acknowledge_due_at"],
                 name="idx_incidents_ack_due",
@@ -263,7 +261,9 @@ class IncidentEvidence(models.Model):
     media_file = models.ForeignKey(
         "surveillance.MediaFile", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    camera = models.ForeignKey("surveillance.Camera", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    camera = models.ForeignKey(
+        "surveillance.Camera", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     storage_path = models.TextField(blank=True, default="", help_text="Storage name of the snapshot / clip / file")
     content_type = models.CharField(max_length=100, blank=True, default="")
     file_size = models.BigIntegerField(null=True, blank=True)

@@ -4,6 +4,7 @@
 from alerts import console as alerts_console
 from console import views as console_views
 from faces import console as faces_console
+from incidents import console as incidents_console
 
 # (route, view, name, cacheable)
 CONSOLE_ROUTES = [
@@ -20,6 +21,17 @@ CONSOLE_ROUTES = [
     ("review/person/<uuid:person_id>/", faces_console.review_person_view, "console_review_person", False),
     ("review/persons.json", faces_console.person_search, "console_person_search", False),
     ("review/act/", faces_console.review_act, "console_review_act", False),
+    ("incidents/", incidents_console.incident_list_view, "console_incidents", False),
+    ("incidents/from-alerts/", incidents_console.incident_from_alerts_view, "console_incidents_from_alerts", False),
+    ("incidents/<uuid:incident_id>/", incidents_console.incident_view, "console_incident", False),
+    ("incidents/<uuid:incident_id>/act/", incidents_console.incident_act_view, "console_incident_act", False),
+    ("incidents/<uuid:incident_id>/report/", incidents_console.incident_report_view, "console_incident_report", False),
+    (
+        "incidents/<uuid:incident_id>/evidence/<uuid:evidence_id>/",
+        incidents_console.evidence_file_view,
+        "console_incident_evidence",
+        True,
+    ),
     # Snapshots and crops: policy-checked, privately cacheable (thumbnails are re-requested a lot).
     ("media/<path:name>", console_views.media, "console_media", True),
 ]

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.scoping import scoped_manager
+from surveillance.models import Severity
 
 
 class IncidentStatus(models.TextChoices):
@@ -316,7 +317,7 @@ class AutoOpenPolicy(models.Model):
     name = models.CharField(max_length=100)
     kind = models.CharField(max_length=20, choices=AutoOpenKind.choices)
     severity = models.CharField(
-        max_length=10, default="critical", help_text="Lowest alert severity that counts (critical, high, medium, low)"
+        max_length=10, choices=Severity.choices, default=Severity.CRITICAL, help_text="Lowest alert severity that counts"
     )
     minutes = models.PositiveIntegerField(default=5, validators=[MinValueValidator(1)])
     alert_count = models.PositiveIntegerField(default=3, validators=[MinValueValidator(2)], help_text="burst: N")

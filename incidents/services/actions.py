@@ -367,11 +367,11 @@ def link_incidents(incident: Incident, other: Incident, user, as_parent: bool = 
         locked = _locked(incident, user, "write")
         _locked(other, user, "write")
         if as_parent:
-            ancestor = other
-            while ancestor is not None:
-                if ancestor.pk == locked.pk:
+            ancestor_id = other.pk
+            while ancestor_id is not None:
+                if ancestor_id == locked.pk:
                     raise IncidentError("that would make the incident its own ancestor")
-                ancestor = ancestor.parent
+                ancestor_id = Incident.objects.filter(pk=ancestor_id).values_list("parent_id", flat=True).first()
             locked.parent = other
             locked.save(update_fields=["parent", "updated_at"])
             body = f"Parent incident: {other.number}"

@@ -67,6 +67,24 @@ def _kind_of(content_type: str) -> str:
     return EvidenceKind.FILE
 
 
+def _sniffed_type(upload, claimed: str | None) -> str:
+    """Images are what Pillow can read, whatever the browser claimed (a page must never show
+    an "image" that is something else)."""
+    from PIL import Image, UnidentifiedImageError
+
+    claimed = claimed or "application/octet-stream"
+    if not (claimed.startswith("image/") or claimed == "application/octet-stream"):
+        return claimed
+    try:
+        with Image.open(upload) as image:
+            found = f"image/{(image.format or '').lower()}"
+    except (UnidentifiedImageError, OSError, ValueError):
+        found = "application/octet-stream"
+    finally:
+        upload.seek(0)
+    return found if found != "image/" else "application/octet-stream"
+
+
 def attach_upload(incident: Incident, upload, user, caption: str = "", camera=None) -> IncidentEvidence:
     """A snapshot, clip or document uploaded by an operator; refused whole when too large."""
     caption = _clean_text(caption, "caption", CAPTION_MAX)
@@ -76,7 +94,7 @@ def attach_upload(incident: Incident, upload, user, caption: str = "", camera=No
     if upload.size == 0:
         raise IncidentError("the file is empty")
     name = (upload.name or "file").rsplit("/", 1)[-1][-100:]
-    content_type = upload.content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    content_type = _sniffed_type(upload, getattr(upload, "content_type", None) or mimetypes.guess_type(name)[0])
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)

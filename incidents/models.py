@@ -317,7 +317,10 @@ class AutoOpenPolicy(models.Model):
     name = models.CharField(max_length=100)
     kind = models.CharField(max_length=20, choices=AutoOpenKind.choices)
     severity = models.CharField(
-        max_length=10, choices=Severity.choices, default=Severity.CRITICAL, help_text="Lowest alert severity that counts"
+        max_length=10,
+        choices=Severity.choices,
+        default=Severity.CRITICAL,
+        help_text="Lowest alert severity that counts",
     )
     minutes = models.PositiveIntegerField(default=5, validators=[MinValueValidator(1)])
     alert_count = models.PositiveIntegerField(default=3, validators=[MinValueValidator(2)], help_text="burst: N")

@@ -9,237 +9,583 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('alerts', '0004_beat_schedule'),
-        ('surveillance', '0004_beat_schedule'),
+        ("alerts", "0004_beat_schedule"),
+        ("surveillance", "0004_beat_schedule"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='IncidentSequence',
+            name="IncidentSequence",
             fields=[
-                ('year', models.PositiveSmallIntegerField(primary_key=True, serialize=False)),
-                ('last', models.PositiveIntegerField(default=0)),
+                ("year", models.PositiveSmallIntegerField(primary_key=True, serialize=False)),
+                ("last", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'db_table': 'incident_sequences',
+                "db_table": "incident_sequences",
             },
         ),
         migrations.CreateModel(
-            name='IncidentType',
+            name="IncidentType",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('category', models.CharField(blank=True, default='', help_text='e.g. security, safety, technical', max_length=50)),
-                ('default_priority', models.PositiveSmallIntegerField(default=3, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)])),
-                ('sop_steps', models.JSONField(blank=True, default=list, help_text='The SOP checklist, in order: ["Verify on camera", "Call the guard", …]')),
-                ('is_active', models.BooleanField(default=True)),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=100, unique=True)),
+                (
+                    "category",
+                    models.CharField(
+                        blank=True, default="", help_text="e.g. security, safety, technical", max_length=50
+                    ),
+                ),
+                (
+                    "default_priority",
+                    models.PositiveSmallIntegerField(
+                        default=3,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                    ),
+                ),
+                (
+                    "sop_steps",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text='The SOP checklist, in order: ["Verify on camera", "Call the guard", …]',
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
             ],
             options={
-                'db_table': 'incident_types',
-                'ordering': ['name'],
+                "db_table": "incident_types",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='AutoOpenPolicy',
+            name="AutoOpenPolicy",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=100)),
-                ('kind', models.CharField(choices=[('unacknowledged', 'Alert of a severity unacknowledged for N minutes'), ('burst', 'N alerts of one camera within M minutes')], max_length=20)),
-                ('severity', models.CharField(choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High'), ('critical', 'Critical')], default='critical', help_text='Lowest alert severity that counts', max_length=10)),
-                ('minutes', models.PositiveIntegerField(default=5, validators=[django.core.validators.MinValueValidator(1)])),
-                ('alert_count', models.PositiveIntegerField(default=3, help_text='burst: N', validators=[django.core.validators.MinValueValidator(2)])),
-                ('priority', models.PositiveSmallIntegerField(default=2, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)])),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='incident_policies', to='surveillance.site')),
-                ('incident_type', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='incidents.incidenttype')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("unacknowledged", "Alert of a severity unacknowledged for N minutes"),
+                            ("burst", "N alerts of one camera within M minutes"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[("low", "Low"), ("medium", "Medium"), ("high", "High"), ("critical", "Critical")],
+                        default="critical",
+                        help_text="Lowest alert severity that counts",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "minutes",
+                    models.PositiveIntegerField(default=5, validators=[django.core.validators.MinValueValidator(1)]),
+                ),
+                (
+                    "alert_count",
+                    models.PositiveIntegerField(
+                        default=3, help_text="burst: N", validators=[django.core.validators.MinValueValidator(2)]
+                    ),
+                ),
+                (
+                    "priority",
+                    models.PositiveSmallIntegerField(
+                        default=2,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="incident_policies",
+                        to="surveillance.site",
+                    ),
+                ),
+                (
+                    "incident_type",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to="incidents.incidenttype"
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'auto-open policies',
-                'db_table': 'incident_auto_open_policies',
-                'ordering': ['site__name', 'name'],
+                "verbose_name_plural": "auto-open policies",
+                "db_table": "incident_auto_open_policies",
+                "ordering": ["site__name", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Incident',
+            name="Incident",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('number', models.CharField(editable=False, max_length=20, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True, default='')),
-                ('category', models.CharField(blank=True, default='', max_length=50)),
-                ('priority', models.PositiveSmallIntegerField(default=3, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)])),
-                ('status', models.CharField(choices=[('new', 'New'), ('assigned', 'Assigned'), ('en_route', 'En route'), ('on_scene', 'On scene'), ('resolved', 'Resolved'), ('closed', 'Closed'), ('cancelled', 'Cancelled')], default='new', max_length=20)),
-                ('multi_site', models.BooleanField(default=False, help_text='Spans several sites: only users who see all of them may open or change it.')),
-                ('outcome', models.TextField(blank=True, default='', help_text='How it ended (written when resolving)')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('acknowledged_at', models.DateTimeField(blank=True, help_text='When it first left “new”', null=True)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('acknowledge_due_at', models.DateTimeField(blank=True, null=True)),
-                ('resolve_due_at', models.DateTimeField(blank=True, null=True)),
-                ('acknowledge_breached_at', models.DateTimeField(blank=True, null=True)),
-                ('resolve_breached_at', models.DateTimeField(blank=True, null=True)),
-                ('assigned_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_incidents', to=settings.AUTH_USER_MODEL)),
-                ('camera', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='incidents', to='surveillance.camera')),
-                ('linked', models.ManyToManyField(blank=True, db_table='incident_links', to='incidents.incident')),
-                ('opened_by_policy', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='incidents', to='incidents.autoopenpolicy')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='children', to='incidents.incident')),
-                ('reported_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='incidents', to='surveillance.site')),
-                ('zone', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='incidents', to='surveillance.camerazone')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("number", models.CharField(editable=False, max_length=20, unique=True)),
+                ("title", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True, default="")),
+                ("category", models.CharField(blank=True, default="", max_length=50)),
+                (
+                    "priority",
+                    models.PositiveSmallIntegerField(
+                        default=3,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("assigned", "Assigned"),
+                            ("en_route", "En route"),
+                            ("on_scene", "On scene"),
+                            ("resolved", "Resolved"),
+                            ("closed", "Closed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="new",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "multi_site",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Spans several sites: only users who see all of them may open or change it.",
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.TextField(blank=True, default="", help_text="How it ended (written when resolving)"),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("acknowledged_at", models.DateTimeField(blank=True, help_text="When it first left “new”", null=True)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("acknowledge_due_at", models.DateTimeField(blank=True, null=True)),
+                ("resolve_due_at", models.DateTimeField(blank=True, null=True)),
+                ("acknowledge_breached_at", models.DateTimeField(blank=True, null=True)),
+                ("resolve_breached_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "assigned_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="assigned_incidents",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "camera",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="incidents",
+                        to="surveillance.camera",
+                    ),
+                ),
+                ("linked", models.ManyToManyField(blank=True, db_table="incident_links", to="incidents.incident")),
+                (
+                    "opened_by_policy",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="incidents",
+                        to="incidents.autoopenpolicy",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="children",
+                        to="incidents.incident",
+                    ),
+                ),
+                (
+                    "reported_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="incidents", to="surveillance.site"
+                    ),
+                ),
+                (
+                    "zone",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="incidents",
+                        to="surveillance.camerazone",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'incidents',
-                'ordering': ['-created_at'],
+                "db_table": "incidents",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='IncidentAlert',
+            name="IncidentAlert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('added_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('added_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('alert', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='incident_link', to='alerts.alert')),
-                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='alert_links', to='incidents.incident')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("added_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "alert",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="incident_link", to="alerts.alert"
+                    ),
+                ),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="alert_links", to="incidents.incident"
+                    ),
+                ),
             ],
             options={
-                'db_table': 'incident_alerts',
-                'ordering': ['added_at'],
+                "db_table": "incident_alerts",
+                "ordering": ["added_at"],
             },
         ),
         migrations.AddField(
-            model_name='incident',
-            name='alerts',
-            field=models.ManyToManyField(blank=True, related_name='incidents', through='incidents.IncidentAlert', to='alerts.alert'),
+            model_name="incident",
+            name="alerts",
+            field=models.ManyToManyField(
+                blank=True, related_name="incidents", through="incidents.IncidentAlert", to="alerts.alert"
+            ),
         ),
         migrations.CreateModel(
-            name='IncidentEvidence',
+            name="IncidentEvidence",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('kind', models.CharField(choices=[('event', 'Event'), ('snapshot', 'Snapshot'), ('clip', 'Clip'), ('file', 'Uploaded file')], max_length=20)),
-                ('event_id', models.UUIDField(blank=True, help_text='Event (partitioned table, no FK)', null=True)),
-                ('event_timestamp', models.DateTimeField(blank=True, null=True)),
-                ('storage_path', models.TextField(blank=True, default='', help_text='Storage name of the snapshot / clip / file')),
-                ('content_type', models.CharField(blank=True, default='', max_length=100)),
-                ('file_size', models.BigIntegerField(blank=True, null=True)),
-                ('sha256', models.CharField(blank=True, default='', max_length=64)),
-                ('caption', models.CharField(blank=True, default='', max_length=300)),
-                ('locked', models.BooleanField(default=True)),
-                ('added_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('added_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('camera', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='surveillance.camera')),
-                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='evidence', to='incidents.incident')),
-                ('media_file', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='surveillance.mediafile')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("event", "Event"),
+                            ("snapshot", "Snapshot"),
+                            ("clip", "Clip"),
+                            ("file", "Uploaded file"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("event_id", models.UUIDField(blank=True, help_text="Event (partitioned table, no FK)", null=True)),
+                ("event_timestamp", models.DateTimeField(blank=True, null=True)),
+                (
+                    "storage_path",
+                    models.TextField(blank=True, default="", help_text="Storage name of the snapshot / clip / file"),
+                ),
+                ("content_type", models.CharField(blank=True, default="", max_length=100)),
+                ("file_size", models.BigIntegerField(blank=True, null=True)),
+                ("sha256", models.CharField(blank=True, default="", max_length=64)),
+                ("caption", models.CharField(blank=True, default="", max_length=300)),
+                ("locked", models.BooleanField(default=True)),
+                ("added_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "camera",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="surveillance.camera",
+                    ),
+                ),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="evidence", to="incidents.incident"
+                    ),
+                ),
+                (
+                    "media_file",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="surveillance.mediafile",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'incident evidence',
-                'db_table': 'incident_evidence',
-                'ordering': ['added_at'],
+                "verbose_name_plural": "incident evidence",
+                "db_table": "incident_evidence",
+                "ordering": ["added_at"],
             },
         ),
         migrations.CreateModel(
-            name='IncidentTransition',
+            name="IncidentTransition",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('from_status', models.CharField(choices=[('new', 'New'), ('assigned', 'Assigned'), ('en_route', 'En route'), ('on_scene', 'On scene'), ('resolved', 'Resolved'), ('closed', 'Closed'), ('cancelled', 'Cancelled')], max_length=20)),
-                ('to_status', models.CharField(choices=[('new', 'New'), ('assigned', 'Assigned'), ('en_route', 'En route'), ('on_scene', 'On scene'), ('resolved', 'Resolved'), ('closed', 'Closed'), ('cancelled', 'Cancelled')], max_length=20)),
-                ('note', models.TextField(blank=True, default='')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transitions', to='incidents.incident')),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                (
+                    "from_status",
+                    models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("assigned", "Assigned"),
+                            ("en_route", "En route"),
+                            ("on_scene", "On scene"),
+                            ("resolved", "Resolved"),
+                            ("closed", "Closed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("assigned", "Assigned"),
+                            ("en_route", "En route"),
+                            ("on_scene", "On scene"),
+                            ("resolved", "Resolved"),
+                            ("closed", "Closed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("note", models.TextField(blank=True, default="")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="transitions", to="incidents.incident"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'db_table': 'incident_transitions',
-                'ordering': ['created_at'],
+                "db_table": "incident_transitions",
+                "ordering": ["created_at"],
             },
         ),
         migrations.AddField(
-            model_name='incident',
-            name='incident_type',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='incidents', to='incidents.incidenttype'),
+            model_name="incident",
+            name="incident_type",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="incidents",
+                to="incidents.incidenttype",
+            ),
         ),
         migrations.CreateModel(
-            name='SLAPolicy',
+            name="SLAPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('priority', models.PositiveSmallIntegerField(unique=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)])),
-                ('acknowledge_minutes', models.PositiveIntegerField()),
-                ('resolve_minutes', models.PositiveIntegerField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "priority",
+                    models.PositiveSmallIntegerField(
+                        unique=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                    ),
+                ),
+                ("acknowledge_minutes", models.PositiveIntegerField()),
+                ("resolve_minutes", models.PositiveIntegerField()),
             ],
             options={
-                'verbose_name': 'SLA policy',
-                'verbose_name_plural': 'SLA policies',
-                'db_table': 'incident_sla_policies',
-                'ordering': ['priority'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('priority__gte', 1), ('priority__lte', 5)), name='chk_sla_priority')],
+                "verbose_name": "SLA policy",
+                "verbose_name_plural": "SLA policies",
+                "db_table": "incident_sla_policies",
+                "ordering": ["priority"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("priority__gte", 1), ("priority__lte", 5)), name="chk_sla_priority"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='IncidentMessage',
+            name="IncidentMessage",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('kind', models.CharField(choices=[('comment', 'Comment'), ('status', 'Status'), ('assignment', 'Assignment'), ('evidence', 'Evidence'), ('alerts', 'Alerts attached'), ('sop', 'SOP step'), ('link', 'Link'), ('sla', 'SLA breach'), ('update', 'Update')], default='comment', max_length=20)),
-                ('body', models.TextField()),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='incidents.incident')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("comment", "Comment"),
+                            ("status", "Status"),
+                            ("assignment", "Assignment"),
+                            ("evidence", "Evidence"),
+                            ("alerts", "Alerts attached"),
+                            ("sop", "SOP step"),
+                            ("link", "Link"),
+                            ("sla", "SLA breach"),
+                            ("update", "Update"),
+                        ],
+                        default="comment",
+                        max_length=20,
+                    ),
+                ),
+                ("body", models.TextField()),
+                ("data", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="messages", to="incidents.incident"
+                    ),
+                ),
             ],
             options={
-                'db_table': 'incident_messages',
-                'ordering': ['created_at', 'id'],
-                'indexes': [models.Index(fields=['incident', 'created_at'], name='idx_incident_messages')],
+                "db_table": "incident_messages",
+                "ordering": ["created_at", "id"],
+                "indexes": [models.Index(fields=["incident", "created_at"], name="idx_incident_messages")],
             },
         ),
         migrations.CreateModel(
-            name='IncidentSOPStep',
+            name="IncidentSOPStep",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('position', models.PositiveSmallIntegerField()),
-                ('text', models.CharField(max_length=300)),
-                ('done_at', models.DateTimeField(blank=True, null=True)),
-                ('done_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sop_steps', to='incidents.incident')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("position", models.PositiveSmallIntegerField()),
+                ("text", models.CharField(max_length=300)),
+                ("done_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "done_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="sop_steps", to="incidents.incident"
+                    ),
+                ),
             ],
             options={
-                'db_table': 'incident_sop_steps',
-                'ordering': ['position'],
-                'constraints': [models.UniqueConstraint(fields=('incident', 'position'), name='uq_incident_sop_position')],
+                "db_table": "incident_sop_steps",
+                "ordering": ["position"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("incident", "position"), name="uq_incident_sop_position")
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['status', '-created_at'], name='idx_incidents_status'),
+            model_name="incident",
+            index=models.Index(fields=["status", "-created_at"], name="idx_incidents_status"),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['site', '-created_at'], name='idx_incidents_site'),
+            model_name="incident",
+            index=models.Index(fields=["site", "-created_at"], name="idx_incidents_site"),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(condition=models.Q(('assigned_to__isnull', False)), fields=['assigned_to'], name='idx_incidents_assignee'),
+            model_name="incident",
+            index=models.Index(
+                condition=models.Q(("assigned_to__isnull", False)),
+                fields=["assigned_to"],
+                name="idx_incidents_assignee",
+            ),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(condition=models.Q(('acknowledge_breached_at__isnull', True), ('status', 'new')), fields=['acknowledge_due_at'], name='idx_incidents_ack_due'),
+            model_name="incident",
+            index=models.Index(
+                condition=models.Q(("acknowledge_breached_at__isnull", True), ("status", "new")),
+                fields=["acknowledge_due_at"],
+                name="idx_incidents_ack_due",
+            ),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(condition=models.Q(('resolve_breached_at__isnull', True), ('status__in', ['new', 'assigned', 'en_route', 'on_scene'])), fields=['resolve_due_at'], name='idx_incidents_resolve_due'),
+            model_name="incident",
+            index=models.Index(
+                condition=models.Q(
+                    ("resolve_breached_at__isnull", True), ("status__in", ["new", "assigned", "en_route", "on_scene"])
+                ),
+                fields=["resolve_due_at"],
+                name="idx_incidents_resolve_due",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(('priority__gte', 1), ('priority__lte', 5)), name='chk_incidents_priority'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("priority__gte", 1), ("priority__lte", 5)), name="chk_incidents_priority"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(('title', ''), _negated=True), name='chk_incidents_title'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("title", ""), _negated=True), name="chk_incidents_title"
+            ),
         ),
     ]

@@ -77,7 +77,7 @@ def _open_for(policy: AutoOpenPolicy, alerts: list[Alert], reason: str) -> Incid
     with transaction.atomic():
         # Claim the alerts; another run holding them (or having attached them) wins.
         claimed = list(
-            Alert.objects.select_for_update(skip_locked=True)
+            Alert.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk__in=[a.pk for a in alerts], incident_link__isnull=True)
             .values_list("pk", flat=True)
         )

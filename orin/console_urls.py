@@ -2,6 +2,7 @@
 (each wrapped in the admin's login and staff check; URL names live in the "admin" namespace)."""
 
 from alerts import console as alerts_console
+from alerts import console_preferences
 from console import views as console_views
 from faces import console as faces_console
 from incidents import console as incidents_console
@@ -32,6 +33,7 @@ CONSOLE_ROUTES = [
         "console_incident_evidence",
         True,
     ),
+    ("me/notifications/", console_preferences.my_notifications_view, "console_my_notifications", False),
     # Snapshots and crops: policy-checked, privately cacheable (thumbnails are re-requested a lot).
     ("media/<path:name>", console_views.media, "console_media", True),
 ]

@@ -23,3 +23,37 @@ def test_today_is_the_sites_day_not_utcs(world):
     assert today == {a_late, Alert.objects.get(pk=b_early.pk)}
     only_a = set(Alert.objects.restrict(world["op_a"]).filter(site_today(world["op_a"], "created_at", now)))
     assert only_a == {a_late}
+
+
+def test_an_operator_sets_their_own_quiet_hours_and_preferences(world):
+    from django.test import Client
+    from django.urls import reverse
+
+    from accounts import policy
+    from alerts.models import NotificationPreference
+    from tests.conftest import sign_in
+
+    operator = world["op_a"]
+    assert not policy.can(operator, "alerts", "configure")
+    page = sign_in(Client(), operator)
+    url = reverse("admin:console_my_notifications")
+    assert page.get(url).status_code == 200
+    form = {
+        "notifications_enabled": "on",
+        "email_enabled": "on",
+        "quiet_hours_enabled": "on",
+        "quiet_hours_start": "22:00",
+        "quiet_hours_end": "06:00",
+        "timezone": "Asia/Singapore",
+        "muted_types": "motion_detected, loitering",
+    }
+    assert page.post(url, form).status_code == 302
+    saved = NotificationPreference.objects.get(user=operator)
+    assert saved.quiet_hours_enabled and f"{saved.quiet_hours_start:%H:%M}" == "22:00"
+    assert not saved.telegram_enabled and saved.timezone == "Asia/Singapore"
+    assert saved.event_types == {"motion_detected": False, "loitering": False}
+    refused = page.post(url, {**form, "timezone": "Mars/Olympus", "quiet_hours_end": ""})
+    assert refused.status_code == 400
+    assert NotificationPreference.objects.get(user=operator).timezone == "Asia/Singapore"
+    # Nobody else's row is touched: the page edits the signed-in user's own preferences.
+    assert NotificationPreference.objects.count() == 1

@@ -14,14 +14,19 @@ from accounts.rest import urls as accounts_urls
 from alerts.rest import urls as alerts_urls
 from detection.rest import urls as detection_urls
 from faces.rest import urls as faces_urls
+from incidents.rest import urls as incidents_urls
 from surveillance.rest import urls as surveillance_urls
 from video.rest import urls as video_urls
 
+<<<<<<< HEAD
 <<<<<<< HEAD
 APPS = (accounts_urls, surveillance_urls, faces_urls, alerts_urls, detection_urls)
 =======
 APPS = (accounts_urls, surveillance_urls, faces_urls, alerts_urls, video_urls)
 >>>>>>> video
+=======
+APPS = (accounts_urls, surveillance_urls, faces_urls, alerts_urls, incidents_urls)
+>>>>>>> incidents
 UUID_PATTERN = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 
 router = DefaultRouter()

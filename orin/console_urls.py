@@ -2,9 +2,11 @@
 (each wrapped in the admin's login and staff check; URL names live in the "admin" namespace)."""
 
 from alerts import console as alerts_console
+from alerts import console_preferences
 from console import views as console_views
 from detection import console as detection_console
 from faces import console as faces_console
+from incidents import console as incidents_console
 
 # (route, view, name, cacheable)
 CONSOLE_ROUTES = [
@@ -21,8 +23,23 @@ CONSOLE_ROUTES = [
     ("review/person/<uuid:person_id>/", faces_console.review_person_view, "console_review_person", False),
     ("review/persons.json", faces_console.person_search, "console_person_search", False),
     ("review/act/", faces_console.review_act, "console_review_act", False),
+<<<<<<< HEAD
     ("detections/", detection_console.detections_view, "console_detections", False),
     ("detections/review/", detection_console.review_view, "console_detections_review", False),
+=======
+    ("incidents/", incidents_console.incident_list_view, "console_incidents", False),
+    ("incidents/from-alerts/", incidents_console.incident_from_alerts_view, "console_incidents_from_alerts", False),
+    ("incidents/<uuid:incident_id>/", incidents_console.incident_view, "console_incident", False),
+    ("incidents/<uuid:incident_id>/act/", incidents_console.incident_act_view, "console_incident_act", False),
+    ("incidents/<uuid:incident_id>/report/", incidents_console.incident_report_view, "console_incident_report", False),
+    (
+        "incidents/<uuid:incident_id>/evidence/<uuid:evidence_id>/",
+        incidents_console.evidence_file_view,
+        "console_incident_evidence",
+        True,
+    ),
+    ("me/notifications/", console_preferences.my_notifications_view, "console_my_notifications", False),
+>>>>>>> incidents
     # Snapshots and crops: policy-checked, privately cacheable (thumbnails are re-requested a lot).
     ("media/<path:name>", console_views.media, "console_media", True),
 ]

@@ -18,15 +18,7 @@ from incidents.rest import urls as incidents_urls
 from surveillance.rest import urls as surveillance_urls
 from video.rest import urls as video_urls
 
-<<<<<<< HEAD
-<<<<<<< HEAD
-APPS = (accounts_urls, surveillance_urls, faces_urls, alerts_urls, detection_urls)
-=======
-APPS = (accounts_urls, surveillance_urls, faces_urls, alerts_urls, video_urls)
->>>>>>> video
-=======
-APPS = (accounts_urls, surveillance_urls, faces_urls, alerts_urls, incidents_urls)
->>>>>>> incidents
+APPS = (accounts_urls, surveillance_urls, faces_urls, alerts_urls, detection_urls, video_urls, incidents_urls)
 UUID_PATTERN = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 
 router = DefaultRouter()

@@ -23,10 +23,8 @@ CONSOLE_ROUTES = [
     ("review/person/<uuid:person_id>/", faces_console.review_person_view, "console_review_person", False),
     ("review/persons.json", faces_console.person_search, "console_person_search", False),
     ("review/act/", faces_console.review_act, "console_review_act", False),
-<<<<<<< HEAD
     ("detections/", detection_console.detections_view, "console_detections", False),
     ("detections/review/", detection_console.review_view, "console_detections_review", False),
-=======
     ("incidents/", incidents_console.incident_list_view, "console_incidents", False),
     ("incidents/from-alerts/", incidents_console.incident_from_alerts_view, "console_incidents_from_alerts", False),
     ("incidents/<uuid:incident_id>/", incidents_console.incident_view, "console_incident", False),
@@ -39,7 +37,6 @@ CONSOLE_ROUTES = [
         True,
     ),
     ("me/notifications/", console_preferences.my_notifications_view, "console_my_notifications", False),
->>>>>>> incidents
     # Snapshots and crops: policy-checked, privately cacheable (thumbnails are re-requested a lot).
     ("media/<path:name>", console_views.media, "console_media", True),
 ]

@@ -62,11 +62,8 @@ INSTALLED_APPS = [
     "surveillance",
     "faces",
     "alerts",
-<<<<<<< HEAD
     "detection",  # built-in object detector, motion gate, tracks, AI guards
-=======
     "incidents",
->>>>>>> incidents
     "console",  # above the domain apps: dashboard, cross-app screens, demo data, doctor
     "video",  # recordings, evidence locks, clips around alerts, playback
 ]

@@ -490,44 +490,27 @@ class CameraStream(threading.Thread):
         if width > config.max_frame_width:
             scale = config.max_frame_width / width
             image = cv2.resize(image, (config.max_frame_width, int(height * scale)), interpolation=cv2.INTER_AREA)
-<<<<<<< HEAD
-        ok, buffer = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, config.jpeg_quality])
-        if not ok:
-            return False
-        timestamp = timezone.now()
-        try:
-            stored, _ = self.db.call(
-                self.submit_frame,
-                camera=self.camera,
-                image_bytes=buffer.tobytes(),
-                timestamp=timestamp,
-                frame_key=f"stream:{self.camera.id}:{uuid.uuid4().hex}",
-                source="stream",
-            )
-        except self.frame_rejected as exc:
-            self.totals.rejected += 1
-            logger.warning("camera %s: frame rejected (%s)", self.camera.id, exc)
-            return False
-        if not stored:
-            with self._lock:
-                self.totals.db_dropped += 1
-        return stored
-=======
         frame = StreamFrame(self.camera, image, timezone.now(), motion, config.jpeg_quality)
         accepted = False
         for name, analyze in list(_analyzers):
             try:
-                analyze(frame)
-                accepted = True
+                # Through the backoff: a database restart drops frames (counted), never the reader.
+                reached, _ = self.db.call(analyze, frame)
             except FrameRefused as exc:
                 self.totals.rejected += 1
                 logger.warning("camera %s: %s refused a frame (%s)", self.camera.id, name, exc)
+                continue
             except Exception:
                 # One analyser's bug must not stop the camera or the other analysers.
                 self.totals.rejected += 1
                 logger.exception("camera %s: frame analyser %s failed", self.camera.id, name)
+                continue
+            if reached:
+                accepted = True
+            else:
+                with self._lock:
+                    self.totals.db_dropped += 1
         return accepted
->>>>>>> detection
 
     def _flush(self, window: _Window) -> None:
         elapsed = max(time.monotonic() - window.started, 1e-3)

@@ -370,3 +370,9 @@ if not DEBUG:
     CSRF_COOKIE_SAMESITE = "Lax"
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
+
+# --- Recognition quality loop (faces.services.rematch / quality_loop) ------------------------
+ORIN_FACE_REMATCH_DAYS = int(os.environ.get("ORIN_FACE_REMATCH_DAYS", "30"))  # unknown clusters re-matched
+ORIN_FACE_AUTO_NAME_THRESHOLD = float(os.environ.get("ORIN_FACE_AUTO_NAME_THRESHOLD", "1.01"))  # >1: never
+ORIN_FACE_PRECISION_ALERT = float(os.environ.get("ORIN_FACE_PRECISION_ALERT", "0.95"))
+ORIN_FACE_PRECISION_MIN_REVIEWS = int(os.environ.get("ORIN_FACE_PRECISION_MIN_REVIEWS", "20"))

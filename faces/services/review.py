@@ -30,6 +30,7 @@ from faces.services import clusters as cluster_service
 from faces.services.enrolment import EnrolmentReport, enrol_faces, person_centroid, set_primary
 from faces.services.identify import Match, NoFaceFound, search_faces
 from faces.services.media import keep_crops_of
+from faces.services.versions import schedule_rematch
 from surveillance.models import Event, EventType, ReviewActionType
 
 __all__ = [
@@ -194,6 +195,7 @@ def name_cluster(
         if not held_back:
             PersonCluster.objects.filter(pk=cluster.pk).update(status=ClusterStatus.REVIEWED)
         cluster_service.refresh_cluster(cluster.pk)
+        schedule_rematch(person.pk, reason="named", reviewer_id=getattr(reviewer, "pk", None))
     return person
 
 

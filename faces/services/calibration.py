@@ -2,10 +2,12 @@
 a dataset's validation split (identities the thresholds were never tuned on), with numpy on CPU.
 
 Two views, both stored as curves in the job's metrics:
-- identification (what the match threshold decides): each validation face is a probe against
-  all the others (leave-one-out); its nearest face either has its identity or not. Precision(t)
-  = right nearest among probes accepted at t; recall(t) = right and accepted among probes that
-  had a mate to find.
+- identification, open set (what the match threshold decides): each validation face is a probe
+  against all the others (leave-one-out), twice: as an enrolled person (its nearest face at or
+  above t is right or wrong) and as a stranger (its identity left out of the gallery: any face
+  at or above t is a wrong match). Precision(t) = right / (right + wrong) over both roles;
+  recall(t) = right among probes that had a mate to find. Without the stranger role a closed
+  set of a few people reaches full precision at threshold 0.
 - verification (what joining a cluster decides): all pairs; FMR(t) = impostor pairs at or
   above t, FNMR(t) = genuine pairs below t.
 The match threshold is the lowest that reaches the target precision; the cluster threshold the
@@ -64,17 +66,16 @@ def measure(
         raise ValueError(f"calibration needs at least 3 validation faces of 2 identities (got {n})")
     genuine_hist = np.zeros(len(BINS) - 1, dtype=np.int64)
     impostor_hist = np.zeros(len(BINS) - 1, dtype=np.int64)
-    best_score = np.empty(n, dtype=np.float32)
-    best_right = np.empty(n, dtype=bool)
+    genuine_best = np.empty(n, dtype=np.float32)
+    impostor_best = np.empty(n, dtype=np.float32)
     for start in range(0, n, ROWS_PER_CHUNK):
         stop = min(n, start + ROWS_PER_CHUNK)
         scores = vectors[start:stop] @ vectors.T
         same = labels[start:stop, None] == labels[None, :]
         rows = np.arange(stop - start)
         scores[rows, rows + start] = -2.0  # a face is not its own neighbour
-        nearest = scores.argmax(axis=1)
-        best_score[start:stop] = scores[rows, nearest]
-        best_right[start:stop] = same[rows, nearest]
+        genuine_best[start:stop] = np.where(same, scores, -2.0).max(axis=1)
+        impostor_best[start:stop] = np.where(same, -2.0, scores).max(axis=1)
         upper = np.arange(n)[None, :] > (rows + start)[:, None]  # each pair once
         genuine_hist += np.histogram(scores[upper & same], BINS)[0]
         impostor_hist += np.histogram(scores[upper & ~same], BINS)[0]
@@ -82,9 +83,12 @@ def measure(
             on_chunk(stop / n)
     has_mate = np.bincount(labels)[labels] > 1
     thresholds = CURVE_POINTS
-    accepted = best_score[None, :] >= thresholds[:, None]
-    right = (accepted & best_right[None, :]).sum(axis=1)
-    wrong = (accepted & ~best_right[None, :]).sum(axis=1)
+    known_right = genuine_best >= impostor_best
+    nearest = np.maximum(genuine_best, impostor_best)
+    accepted = nearest[None, :] >= thresholds[:, None]
+    right = (accepted & known_right[None, :]).sum(axis=1)
+    wrong = (accepted & ~known_right[None, :]).sum(axis=1)
+    wrong += (impostor_best[None, :] >= thresholds[:, None]).sum(axis=1)  # as strangers
     precision = np.where(right + wrong > 0, right / np.maximum(right + wrong, 1), 1.0)
     recall = right / max(int(has_mate.sum()), 1)
     # Pairs at or above each threshold, from the histograms (bin edge i is -1 + i/1000).

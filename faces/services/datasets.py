@@ -2,8 +2,8 @@
 
 A sample is a gallery face whose identity a person vouched for: enrolled, confirmed, corrected
 (moved or named) or merged; faces of clusters rejected as "not a face" and faces below the
-dataset's quality floor stay out. Identities are split whole between train and validation (by a
-hash of dataset and identity, so a rebuild gives the same split), and the sample list is frozen
+dataset's quality floor stay out. Identities are split whole between train and validation (ordered
+by a hash of dataset and identity, so a rebuild gives the same split), and the sample list is frozen
 in `training_dataset_samples`: later reviews do not change a dataset that was measured on.
 """
 
@@ -38,9 +38,15 @@ LABELS = {
 }
 
 
-def _split(dataset: TrainingDataset, identity: str) -> str:
-    digest = hashlib.sha256(f"{dataset.pk}:{identity}".encode()).digest()
-    return SampleSplit.VALIDATION if digest[0] / 256 < dataset.validation_fraction else SampleSplit.TRAIN
+def assign_splits(dataset: TrainingDataset, identities: list[str]) -> dict[str, str]:
+    """Whole identities to validation, in an order shuffled by a hash of dataset and identity:
+    the share asked for (at least one identity in each split when there are two or more)."""
+    order = sorted(identities, key=lambda i: hashlib.sha256(f"{dataset.pk}:{i}".encode()).hexdigest())
+    count = round(len(order) * dataset.validation_fraction)
+    if len(order) >= 2:
+        count = min(max(count, 1), len(order) - 1)
+    held_out = set(order[:count])
+    return {i: SampleSplit.VALIDATION if i in held_out else SampleSplit.TRAIN for i in identities}
 
 
 def _labels(event_ids: list) -> dict:
@@ -82,11 +88,7 @@ def build_dataset(dataset_id, *, on_progress: Callable[[float], None] | None = N
     try:
         faces = reviewed_faces(dataset, version)
         identities = sorted({f["identity"] for f in faces})
-        splits = {identity: _split(dataset, identity) for identity in identities}
-        # Two identities or more: each split gets at least one, whatever the hash said.
-        if len(identities) >= 2 and len(set(splits.values())) == 1:
-            other = splits[identities[1]]
-            splits[identities[0]] = SampleSplit.VALIDATION if other == SampleSplit.TRAIN else SampleSplit.TRAIN
+        splits = assign_splits(dataset, identities)
         with transaction.atomic():
             DatasetSample.objects.filter(dataset=dataset).delete()
             for start in range(0, len(faces), CHUNK):

@@ -16,8 +16,8 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 
 from django.conf import settings
-from django.db.models import F, Q
-from django.db.models.fields.json import KT
+from django.db.models import F
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
@@ -100,8 +100,8 @@ def quality_report(reviews=None, *, weeks: int = 12) -> Report:
         (reviews if reviews is not None else ReviewAction.objects.all())
         .filter(created_at__gte=since)
         .annotate(
-            version=KT("event__metadata__model_version"),
-            recognised=Q(event__metadata__has_key="matched_embedding_id"),
+            version=KeyTextTransform("model_version", "event__metadata"),
+            recognised=KeyTextTransform("matched_embedding_id", "event__metadata"),
             camera_id=F("event__camera_id"),
             week=TruncWeek("event__timestamp"),
         )
@@ -111,7 +111,7 @@ def quality_report(reviews=None, *, weeks: int = 12) -> Report:
     for action, version, recognised, camera_id, week, to_person, notes in rows.iterator():
         if week is None:
             continue  # the sighting has left the event partitions
-        figures = _classify(action, bool(recognised), to_person is not None, notes or "")
+        figures = _classify(action, recognised is not None, to_person is not None, notes or "")
         version = version or "?"
         report.overall[version].add(figures)
         report.by_week[(version, week.date())].add(figures)

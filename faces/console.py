@@ -18,14 +18,15 @@ from django.views.decorators.http import require_POST
 
 from accounts import policy
 from accounts.services.audit import record_access
-from faces.models import FaceEmbedding, Person, PersonCluster
-from faces.services import review, review_queue
+from faces.models import FaceEmbedding, MatchSuggestion, Person, PersonCluster, SuggestionStatus
+from faces.services import rematch, review, review_queue
 from surveillance.models import Event
 from surveillance.services.media_access import media_url
 from surveillance.services.sightings import event_card
 
 CLUSTERS_PER_PAGE = 24
 CROP_WIDTH = 160
+SUGGESTIONS_SHOWN = 20
 
 
 def _require_read(user) -> None:
@@ -66,6 +67,15 @@ def review_queue_view(request):
         "page": page,
         "more": more,
         "allowed": _allowed_actions(request.user),
+        "suggestions": [
+            {
+                "suggestion": s,
+                "face": _face(s.cluster.representative_embedding) if s.cluster.representative_embedding else None,
+            }
+            for s in MatchSuggestion.objects.restrict(request.user)
+            .filter(status=SuggestionStatus.PENDING)
+            .select_related("cluster__representative_embedding", "person")[:SUGGESTIONS_SHOWN]
+        ],
     }
     return TemplateResponse(request, "admin/console/review_queue.html", context)
 
@@ -134,6 +144,7 @@ class ReviewForm(forms.Form):
     new_person_name = forms.CharField(required=False, max_length=200)
     event = forms.UUIDField(required=False)
     event_time = forms.DateTimeField(required=False)
+    suggestion = forms.UUIDField(required=False)
     notes = forms.CharField(required=False, max_length=1000)
     outliers = forms.ChoiceField(
         required=False, choices=[("", "warn"), ("include", "include them"), ("exclude", "leave them out")]
@@ -188,6 +199,8 @@ def _resolve(request, data) -> dict:
         if data["event_time"]:
             events = events.filter(timestamp=data["event_time"])
         found["event"] = get_object_or_404(events.restrict(user))
+    if data["suggestion"]:
+        found["suggestion"] = get_object_or_404(MatchSuggestion.objects.all().restrict(user), pk=data["suggestion"])
     return found
 
 
@@ -307,6 +320,23 @@ def _not_this_person(request, data: dict, found: dict) -> str:
     return "Marked as not this person; the same face will not be matched to them again."
 
 
+def _suggestion(found: dict) -> MatchSuggestion:
+    suggestion = found.get("suggestion")
+    if suggestion is None:
+        raise Refusal("Which suggestion?")
+    return suggestion
+
+
+def _accept_suggestion(request, data: dict, found: dict) -> str:
+    suggestion = rematch.accept(_suggestion(found), request.user)
+    return f"{suggestion.cluster} named {suggestion.person}."
+
+
+def _reject_suggestion(request, data: dict, found: dict) -> str:
+    suggestion = rematch.reject(_suggestion(found), request.user)
+    return f"Noted: {suggestion.cluster} is not {suggestion.person}; they will not be matched again."
+
+
 # Review action → (the permission-matrix action on "persons" it needs, its handler).
 ACTIONS = {
     "name": ("write", _name),
@@ -318,6 +348,8 @@ ACTIONS = {
     "merge": ("merge", _merge),
     "delete_clusters": ("delete", _delete_clusters),
     "delete_faces": ("delete", _delete_faces),
+    "accept_suggestion": ("write", _accept_suggestion),
+    "reject_suggestion": ("write", _reject_suggestion),
 }
 
 
@@ -358,6 +390,6 @@ def review_act(request):
                 "outliers": [_face(face, score) for face, score in warning.flagged],
             },
         )
-    except (Refusal, review.ReviewError) as exc:
+    except (Refusal, review.ReviewError, rematch.SuggestionError) as exc:
         return _answer(request, 400, {"message": str(exc)})
     return _answer(request, 200, {"message": message})

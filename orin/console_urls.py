@@ -4,6 +4,7 @@
 from alerts import console as alerts_console
 from console import views as console_views
 from faces import console as faces_console
+from faces import learning_console
 
 # (route, view, name, cacheable)
 CONSOLE_ROUTES = [
@@ -22,4 +23,7 @@ CONSOLE_ROUTES = [
     ("review/act/", faces_console.review_act, "console_review_act", False),
     # Snapshots and crops: policy-checked, privately cacheable (thumbnails are re-requested a lot).
     ("media/<path:name>", console_views.media, "console_media", True),
+    ("models/", learning_console.models_view, "console_models", False),
+    ("models/act/", learning_console.models_act, "console_models_act", False),
+    ("quality/", learning_console.quality_view, "console_quality", False),
 ]

@@ -17,6 +17,8 @@ ROUTES = [
     ("model-versions", views.ModelVersionViewSet, "model-version"),
     ("recognition-summary", views.RecognitionSummaryViewSet, "recognition-summary"),
     ("clusters-for-review", views.ClustersForReviewViewSet, "cluster-for-review"),
+    ("match-suggestions", views.MatchSuggestionViewSet, "match-suggestion"),
+    ("recognition-quality", views.RecognitionQualityViewSet, "recognition-quality"),
 ]
 
 urlpatterns: list = []

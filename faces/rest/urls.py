@@ -1,6 +1,8 @@
 """Routes of the faces API; orin.api_urls mounts them under /api/v1/. Frame ingest and "who is
 this?" live in faces.api (api/v1/ingest/frames, api/v1/faces/search, routed in orin.urls)."""
 
+from django.urls import path
+
 from faces.rest import views
 
 ROUTES = [
@@ -18,7 +20,8 @@ ROUTES = [
     ("recognition-summary", views.RecognitionSummaryViewSet, "recognition-summary"),
     ("clusters-for-review", views.ClustersForReviewViewSet, "cluster-for-review"),
     ("match-suggestions", views.MatchSuggestionViewSet, "match-suggestion"),
-    ("recognition-quality", views.RecognitionQualityViewSet, "recognition-quality"),
 ]
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("recognition-quality/", views.RecognitionQualityView.as_view(), name="recognition-quality"),
+]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -327,13 +327,16 @@ class TrainingDatasetViewSet(
     def perform_create(self, serializer):
         """Built from reviewed faces by a background job (status building → ready, progress)."""
         data = serializer.validated_data
-        serializer.instance = training.start_dataset(
-            data["name"],
-            self.request.user,
-            person_ids=data.get("person_ids"),
-            quality_floor=data.get("quality_floor", 0.45),
-            validation_fraction=data.get("validation_fraction", 0.3),
-        )
+        try:
+            serializer.instance = training.start_dataset(
+                data["name"],
+                self.request.user,
+                person_ids=data.get("person_ids"),
+                quality_floor=data.get("quality_floor", 0.45),
+                validation_fraction=data.get("validation_fraction", 0.3),
+            )
+        except training.JobError as exc:
+            raise ValidationError({"name": [str(exc)]}) from None
 
 
 def _job_refusal(exc: Exception) -> Conflict:
@@ -445,7 +448,7 @@ class MatchSuggestionViewSet(PolicyViewSetMixin, viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["status", "person", "cluster"]
 
 
-class RecognitionQualityViewSet(PolicyViewSetMixin, viewsets.GenericViewSet):
+class RecognitionQualityView(PolicyViewSetMixin, generics.GenericAPIView):
     """Precision and recall estimates from the review actions of the sites the caller may see,
     per model version, week and camera (faces.services.quality_loop)."""
 
@@ -455,7 +458,7 @@ class RecognitionQualityViewSet(PolicyViewSetMixin, viewsets.GenericViewSet):
     filter_backends: list = []
 
     @extend_schema(responses=s.QualityReportSerializer)
-    def list(self, request):
+    def get(self, request):
         return Response(quality_loop.quality_report(self.get_queryset()).as_dict())
 
 

@@ -6,6 +6,7 @@ from alerts import console_preferences
 from console import views as console_views
 from detection import console as detection_console
 from faces import console as faces_console
+from faces import learning_console
 from incidents import console as incidents_console
 
 # (route, view, name, cacheable)
@@ -39,6 +40,9 @@ CONSOLE_ROUTES = [
     ("me/notifications/", console_preferences.my_notifications_view, "console_my_notifications", False),
     # Snapshots and crops: policy-checked, privately cacheable (thumbnails are re-requested a lot).
     ("media/<path:name>", console_views.media, "console_media", True),
+    ("models/", learning_console.models_view, "console_models", False),
+    ("models/act/", learning_console.models_act, "console_models_act", False),
+    ("quality/", learning_console.quality_view, "console_quality", False),
 ]
 
 # Video evidence (app `video`): an alert's clip, a camera's recordings, exports, the MP4 route.

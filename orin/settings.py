@@ -402,3 +402,8 @@ ORIN_TRACK_EVENT_INTERVAL_SECONDS = float(os.environ.get("ORIN_TRACK_EVENT_INTER
 ORIN_MOTION_EVENT_INTERVAL_SECONDS = float(os.environ.get("ORIN_MOTION_EVENT_INTERVAL_SECONDS", "60"))
 ORIN_DETECTOR_QUEUE = int(os.environ.get("ORIN_DETECTOR_QUEUE", "2"))  # frames waiting; more are dropped
 ORIN_DETECTOR_HEALTH_SECONDS = float(os.environ.get("ORIN_DETECTOR_HEALTH_SECONDS", "60"))
+# --- Recognition quality loop (faces.services.rematch / quality_loop) ------------------------
+ORIN_FACE_REMATCH_DAYS = int(os.environ.get("ORIN_FACE_REMATCH_DAYS", "30"))  # unknown clusters re-matched
+ORIN_FACE_AUTO_NAME_THRESHOLD = float(os.environ.get("ORIN_FACE_AUTO_NAME_THRESHOLD", "1.01"))  # >1: never
+ORIN_FACE_PRECISION_ALERT = float(os.environ.get("ORIN_FACE_PRECISION_ALERT", "0.95"))
+ORIN_FACE_PRECISION_MIN_REVIEWS = int(os.environ.get("ORIN_FACE_PRECISION_MIN_REVIEWS", "20"))

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "surveillance",
     "faces",
     "alerts",
+    "analytics",
     "console",  # above the domain apps: dashboard, cross-app screens, demo data, doctor
 ]
 

@@ -163,3 +163,37 @@ def _store(runs: list[CameraAnalysis]) -> list:
             states, update_conflicts=True, unique_fields=["camera", "track_id"], update_fields=["data", "last_seen"]
         )
     return alerts
+
+
+def close_quiet_tracks(now: dt.datetime | None = None, keep: dt.timedelta = dt.timedelta(days=1)) -> dict:
+    """Periodic: end the tracks of cameras that stopped sending (their open loitering / dwell /
+    intrusion rows get their final duration), and forget states older than `keep`."""
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    camera_ids = set(
+        TrackState.objects.filter(data__ended=False, last_seen__lt=now - dt.timedelta(seconds=1))
+        .exclude(track_id=CAMERA_KEY)
+        .values_list("camera_id", flat=True)
+    )
+    closed = 0
+    with transaction.atomic():
+        configs = load_camera_configs(camera_ids)
+        runs = []
+        for camera_id in sorted(camera_ids, key=str):
+            config = configs.get(camera_id)
+            if config is None:
+                continue
+            _lock_camera(camera_id)
+            rows = TrackState.objects.filter(camera_id=camera_id, data__ended=False).exclude(track_id=CAMERA_KEY)
+            camera = TrackState.objects.filter(camera_id=camera_id, track_id=CAMERA_KEY).first()
+            run = CameraAnalysis(
+                config=config, tracks={r.track_id: r.data for r in rows}, camera=camera.data if camera else {}
+            )
+            before = sum(1 for t in run.tracks.values() if t["ended"])
+            _close_quiet_tracks(run, now.timestamp())
+            closed += sum(1 for t in run.tracks.values() if t["ended"]) - before
+            runs.append(run)
+        _store(runs)
+        forgotten, _ = TrackState.objects.filter(last_seen__lt=now - keep).delete()
+    return {"cameras": len(runs), "closed": closed, "forgotten": forgotten}

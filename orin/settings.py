@@ -146,6 +146,7 @@ CELERY_TASK_ROUTES = {
     "faces.tasks.*": {"queue": "recognition"},
     "alerts.tasks.*": {"queue": "notifications"},
     "surveillance.tasks.*": {"queue": "maintenance"},
+    "analytics.tasks.*": {"queue": "maintenance"},
 }
 # Worker processes per queue, used when a worker is started without --concurrency
 # (`celery -A orin worker -Q recognition` runs ORIN_RECOGNITION_CONCURRENCY processes).

@@ -5,6 +5,7 @@ off, the site's timezone and opening hours."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -136,7 +137,31 @@ def _polygon_box(polygon: Polygon) -> tuple[float, float, float, float]:
     return min(xs), min(ys), max(xs), max(ys)
 
 
+# Configuration is read on every batch; cached per process for CONFIG_TTL seconds. A change
+# saved in this process clears the cache at once (signals wired in AnalyticsConfig.ready());
+# other processes pick it up within the TTL.
+CONFIG_TTL = 10.0
+_cache: dict = {}
+
+
+def forget_camera_configs(**_) -> None:
+    _cache.clear()
+
+
 def load_camera_configs(camera_ids) -> dict:
+    """{camera_id: CameraConfig}, cached for CONFIG_TTL seconds."""
+    now = time.monotonic()
+    found = {cid: hit[1] for cid in camera_ids if (hit := _cache.get(cid)) and hit[0] > now}
+    missing = [cid for cid in camera_ids if cid not in found]
+    if missing:
+        loaded = _load_camera_configs(missing)
+        for cid, config in loaded.items():
+            _cache[cid] = (now + CONFIG_TTL, config)
+        found.update(loaded)
+    return found
+
+
+def _load_camera_configs(camera_ids) -> dict:
     """{camera_id: CameraConfig} in a handful of queries, whatever the number of cameras."""
     from analytics.models import CameraAnalytics, CountingLine, OpeningHours, ZoneAnalytics
     from surveillance.models import Camera, CameraZone

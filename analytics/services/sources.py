@@ -8,9 +8,10 @@ import logging
 from collections.abc import Sequence
 
 from alerts.services.geometry import parse_resolution
+from analytics.services.config import load_camera_configs
 from analytics.services.engine import analyse_track_points
 from analytics.services.geometry import clip_box
-from surveillance.models import Camera, Event, EventType
+from surveillance.models import Event, EventType
 from surveillance.services.tracks import LABEL_KEY, TRACK_ID_KEY, TrackPoint
 
 logger = logging.getLogger(__name__)
@@ -44,12 +45,8 @@ def track_points_from_events(events: Sequence[Event]) -> list[TrackPoint]:
     ]
     if not tracked:
         return []
-    sizes = {
-        camera_id: parse_resolution(resolution)
-        for camera_id, resolution in Camera.objects.filter(id__in={e.camera_id for e in tracked}).values_list(
-            "id", "resolution"
-        )
-    }
+    configs = load_camera_configs(list({e.camera_id for e in tracked}))
+    sizes = {camera_id: parse_resolution(config.resolution) for camera_id, config in configs.items()}
     points = []
     for event in tracked:
         box = normalised_box(event.bounding_box, sizes.get(event.camera_id))

@@ -36,9 +36,11 @@ def dashboard_data(user) -> dict:
         "newest_alerts": None,
         "cameras": None,
         "incidents": None,
+        "line_counts": None,
     }
     if policy.can(user, "events", "read"):
         data["events_per_hour"] = dashboard.events_per_hour(user)
+        data["line_counts"] = dashboard.line_counts_today(user)
     if policy.can(user, "alerts", "read"):
         data["alerts_by_severity"] = dashboard.alerts_by_severity(user)
         data["newest_alerts"] = alert_cards(alert_queue(user)[:NEWEST_ALERTS])

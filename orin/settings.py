@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "alerts",
     "detection",  # built-in object detector, motion gate, tracks, AI guards
     "incidents",
+    "analytics",
     "console",  # above the domain apps: dashboard, cross-app screens, demo data, doctor
     "video",  # recordings, evidence locks, clips around alerts, playback
 ]
@@ -153,6 +154,7 @@ CELERY_TASK_ROUTES = {
     "faces.tasks.*": {"queue": "recognition"},
     "alerts.tasks.*": {"queue": "notifications"},
     "surveillance.tasks.*": {"queue": "maintenance"},
+    "analytics.tasks.*": {"queue": "maintenance"},
 }
 # Worker processes per queue, used when a worker is started without --concurrency
 # (`celery -A orin worker -Q recognition` runs ORIN_RECOGNITION_CONCURRENCY processes).

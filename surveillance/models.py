@@ -202,6 +202,16 @@ class CameraZone(models.Model):
     def __str__(self) -> str:
         return f"{self.camera} / {self.name}"
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from surveillance.services.zones import validate_polygon
+
+        try:
+            validate_polygon(self.polygon_points)
+        except ValidationError as exc:
+            raise ValidationError({"polygon_points": exc.messages}) from exc
+
 
 class Event(models.Model):
     """AI detection; partitioned monthly on `timestamp` (see module docstring)."""

@@ -18,6 +18,7 @@ from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from alerts.models import Alert, AlertStatus
+from analytics.services.counts import line_counts_today  # noqa: F401  (the dashboard's line counts)
 from faces.models import Person
 from surveillance.models import Camera, DeviceStatus, Event, EventType, Severity, SuspiciousActivityEvent
 

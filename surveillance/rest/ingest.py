@@ -54,6 +54,18 @@ class DetectionSerializer(serializers.Serializer):
             raise serializers.ValidationError("width and height must be positive")
         return box
 
+    def validate_metadata(self, metadata: dict) -> dict:
+        # A track id groups detections for behaviour analytics (surveillance.services.tracks).
+        track_id = metadata.get("track_id")
+        if track_id is not None and (
+            isinstance(track_id, bool) or not isinstance(track_id, str | int) or not 0 < len(str(track_id)) <= 100
+        ):
+            raise serializers.ValidationError('"track_id" must be a string or integer of 1 to 100 characters')
+        label = metadata.get("label")
+        if label is not None and (not isinstance(label, str) or not 0 < len(label) <= 50):
+            raise serializers.ValidationError('"label" must be a class name such as "backpack" (1 to 50 characters)')
+        return metadata
+
     def validate_timestamp(self, value: dt.datetime) -> dt.datetime:
         skew = settings.ORIN_MAX_CLOCK_SKEW_SECONDS
         if value > timezone.now() + dt.timedelta(seconds=skew):

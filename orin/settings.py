@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "faces",
     "alerts",
     "console",  # above the domain apps: dashboard, cross-app screens, demo data, doctor
+    "scenes",  # scene descriptions from an OpenAI-compatible vision-language model (docs/scenes.md)
 ]
 
 MIDDLEWARE = [

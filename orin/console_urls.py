@@ -4,6 +4,7 @@
 from alerts import console as alerts_console
 from console import views as console_views
 from faces import console as faces_console
+from scenes import console as scenes_console
 
 # (route, view, name, cacheable)
 CONSOLE_ROUTES = [
@@ -22,4 +23,6 @@ CONSOLE_ROUTES = [
     ("review/act/", faces_console.review_act, "console_review_act", False),
     # Snapshots and crops: policy-checked, privately cacheable (thumbnails are re-requested a lot).
     ("media/<path:name>", console_views.media, "console_media", True),
+    ("scenes/", scenes_console.scene_search, "console_scenes", False),
+    ("scenes/describe/", scenes_console.describe_this, "console_scenes_describe", False),
 ]

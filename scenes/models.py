@@ -175,7 +175,9 @@ class SceneDescription(models.Model):
             models.Index(fields=["-created_at"], name="idx_scene_desc_created"),
             models.Index(fields=["event"], name="idx_scene_desc_event", condition=Q(event__isnull=False)),
             models.Index(fields=["alert"], name="idx_scene_desc_alert", condition=Q(alert__isnull=False)),
-            models.Index(fields=["incident_id"], name="idx_scene_desc_incident", condition=Q(incident_id__isnull=False)),
+            models.Index(
+                fields=["incident_id"], name="idx_scene_desc_incident", condition=Q(incident_id__isnull=False)
+            ),
             models.Index(fields=["camera", "-created_at"], name="idx_scene_desc_camera"),
             models.Index(fields=["sent_at"], name="idx_scene_desc_sent", condition=Q(sent_at__isnull=False)),
             GinIndex(fields=["search_vector"], name="idx_scene_desc_search"),

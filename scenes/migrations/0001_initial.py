@@ -11,99 +11,269 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('alerts', '0004_beat_schedule'),
-        ('surveillance', '0004_beat_schedule'),
+        ("alerts", "0004_beat_schedule"),
+        ("surveillance", "0004_beat_schedule"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CameraPrompt',
+            name="CameraPrompt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('prompt', models.TextField()),
-                ('camera', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='scene_prompt', to='surveillance.camera')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("prompt", models.TextField()),
+                (
+                    "camera",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="scene_prompt",
+                        to="surveillance.camera",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'scene_camera_prompts',
+                "db_table": "scene_camera_prompts",
             },
         ),
         migrations.CreateModel(
-            name='DescriberEndpoint',
+            name="DescriberEndpoint",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('base_url', models.URLField(help_text='Server root; ORIN posts to {base_url}/v1/chat/completions (e.g. http://127.0.0.1:11434).', max_length=300)),
-                ('model', models.CharField(help_text='Model name the server knows, e.g. "llava:7b".', max_length=200)),
-                ('api_key', accounts.crypto.EncryptedTextField(blank=True, db_column='api_key_encrypted', editable=True, help_text='Bearer token, if the server asks for one.', null=True)),
-                ('prompt', models.TextField(default='You are looking at a frame from a security camera. Describe in two or three plain sentences what you see: people (clothing, what they carry, what they do), vehicles (type, colour), and anything unusual or risky. Do not guess identities.', help_text='Used where the camera has no prompt of its own.')),
-                ('is_active', models.BooleanField(default=False, help_text='Off by default: nothing is sent until switched on.')),
-                ('min_severity', models.CharField(choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High'), ('critical', 'Critical')], default='high', help_text='Alerts of this severity and above are described automatically.', max_length=10)),
-                ('describe_alerts', models.BooleanField(default=True, help_text='Describe new alerts automatically.')),
-                ('timeout_seconds', models.PositiveSmallIntegerField(default=60, validators=[django.core.validators.MinValueValidator(1)])),
-                ('max_attempts', models.PositiveSmallIntegerField(default=4, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10)])),
-                ('requests_per_minute', models.PositiveIntegerField(default=20, validators=[django.core.validators.MinValueValidator(1)])),
-                ('daily_budget', models.PositiveIntegerField(default=500, help_text='Requests per UTC day; past it, descriptions are skipped with a reason.')),
-                ('max_tokens', models.PositiveIntegerField(default=300, validators=[django.core.validators.MinValueValidator(16)])),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=100, unique=True)),
+                (
+                    "base_url",
+                    models.URLField(
+                        help_text="Server root; ORIN posts to {base_url}/v1/chat/completions (e.g. http://127.0.0.1:11434).",
+                        max_length=300,
+                    ),
+                ),
+                ("model", models.CharField(help_text='Model name the server knows, e.g. "llava:7b".', max_length=200)),
+                (
+                    "api_key",
+                    accounts.crypto.EncryptedTextField(
+                        blank=True,
+                        db_column="api_key_encrypted",
+                        editable=True,
+                        help_text="Bearer token, if the server asks for one.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "prompt",
+                    models.TextField(
+                        default="You are looking at a frame from a security camera. Describe in two or three plain sentences what you see: people (clothing, what they carry, what they do), vehicles (type, colour), and anything unusual or risky. Do not guess identities.",
+                        help_text="Used where the camera has no prompt of its own.",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(default=False, help_text="Off by default: nothing is sent until switched on."),
+                ),
+                (
+                    "min_severity",
+                    models.CharField(
+                        choices=[("low", "Low"), ("medium", "Medium"), ("high", "High"), ("critical", "Critical")],
+                        default="high",
+                        help_text="Alerts of this severity and above are described automatically.",
+                        max_length=10,
+                    ),
+                ),
+                ("describe_alerts", models.BooleanField(default=True, help_text="Describe new alerts automatically.")),
+                (
+                    "timeout_seconds",
+                    models.PositiveSmallIntegerField(
+                        default=60, validators=[django.core.validators.MinValueValidator(1)]
+                    ),
+                ),
+                (
+                    "max_attempts",
+                    models.PositiveSmallIntegerField(
+                        default=4,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                    ),
+                ),
+                (
+                    "requests_per_minute",
+                    models.PositiveIntegerField(default=20, validators=[django.core.validators.MinValueValidator(1)]),
+                ),
+                (
+                    "daily_budget",
+                    models.PositiveIntegerField(
+                        default=500, help_text="Requests per UTC day; past it, descriptions are skipped with a reason."
+                    ),
+                ),
+                (
+                    "max_tokens",
+                    models.PositiveIntegerField(default=300, validators=[django.core.validators.MinValueValidator(16)]),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'db_table': 'scene_describer_endpoints',
-                'ordering': ['name'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('is_active', True)), fields=('is_active',), name='uq_one_active_describer')],
+                "db_table": "scene_describer_endpoints",
+                "ordering": ["name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("is_active", True)), fields=("is_active",), name="uq_one_active_describer"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SitePrivacy',
+            name="SitePrivacy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('send_images', models.BooleanField(default=True, help_text="Off: this site's images are never sent to a describer (requests are refused).")),
-                ('site', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='scene_privacy', to='surveillance.site')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "send_images",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Off: this site's images are never sent to a describer (requests are refused).",
+                    ),
+                ),
+                (
+                    "site",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="scene_privacy",
+                        to="surveillance.site",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'site privacy',
-                'db_table': 'scene_site_privacy',
+                "verbose_name_plural": "site privacy",
+                "db_table": "scene_site_privacy",
             },
         ),
         migrations.CreateModel(
-            name='SceneDescription',
+            name="SceneDescription",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('event_timestamp', models.DateTimeField(blank=True, null=True)),
-                ('incident_id', models.UUIDField(blank=True, null=True)),
-                ('request_type', models.CharField(choices=[('alert', 'Alert'), ('on_demand', 'On Demand')], max_length=20)),
-                ('endpoint_url', models.TextField(blank=True, default='')),
-                ('model_name', models.CharField(blank=True, default='', max_length=200)),
-                ('prompt', models.TextField(blank=True, default='')),
-                ('image_paths', models.JSONField(blank=True, default=list)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('sending', 'Sending'), ('done', 'Done'), ('failed', 'Failed'), ('skipped', 'Skipped')], default='queued', max_length=10)),
-                ('error', models.TextField(blank=True, default='')),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('description', models.TextField(blank=True, default='')),
-                ('response', models.JSONField(blank=True, help_text="The server's answer, as received.", null=True)),
-                ('latency_ms', models.PositiveIntegerField(blank=True, null=True)),
-                ('prompt_tokens', models.PositiveIntegerField(blank=True, null=True)),
-                ('completion_tokens', models.PositiveIntegerField(blank=True, null=True)),
-                ('total_tokens', models.PositiveIntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('sent_at', models.DateTimeField(blank=True, help_text='Last time an image went out (budget/rate).', null=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('search_vector', models.GeneratedField(db_persist=True, expression=django.contrib.postgres.search.SearchVector('description', config='english'), output_field=django.contrib.postgres.search.SearchVectorField())),
-                ('alert', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='alerts.alert')),
-                ('camera', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scene_descriptions', to='surveillance.camera')),
-                ('endpoint', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='scenes.describerendpoint')),
-                ('event', models.ForeignKey(blank=True, db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='surveillance.event')),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("event_timestamp", models.DateTimeField(blank=True, null=True)),
+                ("incident_id", models.UUIDField(blank=True, null=True)),
+                (
+                    "request_type",
+                    models.CharField(choices=[("alert", "Alert"), ("on_demand", "On Demand")], max_length=20),
+                ),
+                ("endpoint_url", models.TextField(blank=True, default="")),
+                ("model_name", models.CharField(blank=True, default="", max_length=200)),
+                ("prompt", models.TextField(blank=True, default="")),
+                ("image_paths", models.JSONField(blank=True, default=list)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("sending", "Sending"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                            ("skipped", "Skipped"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("error", models.TextField(blank=True, default="")),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("description", models.TextField(blank=True, default="")),
+                ("response", models.JSONField(blank=True, help_text="The server's answer, as received.", null=True)),
+                ("latency_ms", models.PositiveIntegerField(blank=True, null=True)),
+                ("prompt_tokens", models.PositiveIntegerField(blank=True, null=True)),
+                ("completion_tokens", models.PositiveIntegerField(blank=True, null=True)),
+                ("total_tokens", models.PositiveIntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "sent_at",
+                    models.DateTimeField(blank=True, help_text="Last time an image went out (budget/rate).", null=True),
+                ),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "search_vector",
+                    models.GeneratedField(
+                        db_persist=True,
+                        expression=django.contrib.postgres.search.SearchVector("description", config="english"),
+                        output_field=django.contrib.postgres.search.SearchVectorField(),
+                    ),
+                ),
+                (
+                    "alert",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="alerts.alert",
+                    ),
+                ),
+                (
+                    "camera",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="scene_descriptions",
+                        to="surveillance.camera",
+                    ),
+                ),
+                (
+                    "endpoint",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="scenes.describerendpoint",
+                    ),
+                ),
+                (
+                    "event",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="surveillance.event",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'db_table': 'scene_descriptions',
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['-created_at'], name='idx_scene_desc_created'), models.Index(condition=models.Q(('event__isnull', False)), fields=['event'], name='idx_scene_desc_event'), models.Index(condition=models.Q(('alert__isnull', False)), fields=['alert'], name='idx_scene_desc_alert'), models.Index(condition=models.Q(('incident_id__isnull', False)), fields=['incident_id'], name='idx_scene_desc_incident'), models.Index(fields=['camera', '-created_at'], name='idx_scene_desc_camera'), models.Index(condition=models.Q(('sent_at__isnull', False)), fields=['sent_at'], name='idx_scene_desc_sent'), django.contrib.postgres.indexes.GinIndex(fields=['search_vector'], name='idx_scene_desc_search')],
+                "db_table": "scene_descriptions",
+                "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(fields=["-created_at"], name="idx_scene_desc_created"),
+                    models.Index(
+                        condition=models.Q(("event__isnull", False)), fields=["event"], name="idx_scene_desc_event"
+                    ),
+                    models.Index(
+                        condition=models.Q(("alert__isnull", False)), fields=["alert"], name="idx_scene_desc_alert"
+                    ),
+                    models.Index(
+                        condition=models.Q(("incident_id__isnull", False)),
+                        fields=["incident_id"],
+                        name="idx_scene_desc_incident",
+                    ),
+                    models.Index(fields=["camera", "-created_at"], name="idx_scene_desc_camera"),
+                    models.Index(
+                        condition=models.Q(("sent_at__isnull", False)), fields=["sent_at"], name="idx_scene_desc_sent"
+                    ),
+                    django.contrib.postgres.indexes.GinIndex(fields=["search_vector"], name="idx_scene_desc_search"),
+                ],
             },
         ),
     ]

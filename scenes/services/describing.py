@@ -127,7 +127,11 @@ def describe_alert(alert, user=None, request_type: str = RequestType.ON_DEMAND) 
         if event is not None:
             images.append(event.image_path or "")
     return request_description(
-        camera=alert.camera, image_paths=images, user=user, event=event or alert.event_id, alert=alert,
+        camera=alert.camera,
+        image_paths=images,
+        user=user,
+        event=event or alert.event_id,
+        alert=alert,
         request_type=request_type,
     )
 
@@ -183,7 +187,10 @@ def _take_slot(description_id) -> tuple[SceneDescription | None, Outcome | None]
     """Lock the endpoint, check privacy/budget/rate and mark the description as sending."""
     with transaction.atomic():
         description = (
-            SceneDescription.objects.select_for_update().select_related("camera__dvr__site").filter(pk=description_id).first()
+            SceneDescription.objects.select_for_update()
+            .select_related("camera__dvr__site")
+            .filter(pk=description_id)
+            .first()
         )
         if description is None or description.status in FINISHED:
             return None, Outcome(description.status if description else "missing")

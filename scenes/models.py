@@ -79,6 +79,7 @@ class DescriberEndpoint(models.Model):
 
 
 class CameraPrompt(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)  # the audit trigger keys on it
     camera = models.OneToOneField("surveillance.Camera", on_delete=models.CASCADE, related_name="scene_prompt")
     prompt = models.TextField()
 
@@ -92,6 +93,7 @@ class CameraPrompt(models.Model):
 
 
 class SitePrivacy(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     site = models.OneToOneField("surveillance.Site", on_delete=models.CASCADE, related_name="scene_privacy")
     send_images = models.BooleanField(
         default=True, help_text="Off: this site's images are never sent to a describer (requests are refused)."

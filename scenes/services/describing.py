@@ -162,13 +162,13 @@ def describe_new_alerts(sender=None, alerts=(), change: str = "", **kwargs) -> l
     return made
 
 
-def _finish(description: SceneDescription, status: str, error: str = "", **fields) -> Outcome:
-    description.status = status
-    description.error = error[:2000]
-    description.completed_at = timezone.now() if status in FINISHED else None
+def _finish(row: SceneDescription, status: str, error: str = "", **fields) -> Outcome:
+    row.status = status
+    row.error = error[:2000]
+    row.completed_at = timezone.now() if status in FINISHED else None
     for name, value in fields.items():
-        setattr(description, name, value)
-    description.save()
+        setattr(row, name, value)
+    row.save()
     return Outcome(status)
 
 

@@ -49,6 +49,7 @@ class Received:
     path: str
     headers: dict
     body: dict
+    at: float = 0.0
 
 
 @dataclass
@@ -92,7 +93,7 @@ class _Handler(BaseHTTPRequestHandler):
             body = {"unparsed": raw.decode(errors="replace")}
         headers = {k.lower(): v for k, v in self.headers.items()}
         with self.server_state.lock:
-            self.server_state.requests.append(Received(self.path, headers, body))
+            self.server_state.requests.append(Received(self.path, headers, body, time.monotonic()))
         reply = self.server_state.next_reply()
         if self.path != "/v1/chat/completions":
             reply = Reply(404, {"error": {"message": f"unknown path {self.path}"}})

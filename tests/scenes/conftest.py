@@ -50,6 +50,7 @@ class Received:
     headers: dict
     body: dict
     at: float = 0.0
+    answered_at: float | None = None
 
 
 @dataclass
@@ -92,8 +93,9 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             body = {"unparsed": raw.decode(errors="replace")}
         headers = {k.lower(): v for k, v in self.headers.items()}
+        received = Received(self.path, headers, body, time.monotonic())
         with self.server_state.lock:
-            self.server_state.requests.append(Received(self.path, headers, body, time.monotonic()))
+            self.server_state.requests.append(received)
         reply = self.server_state.next_reply()
         if self.path != "/v1/chat/completions":
             reply = Reply(404, {"error": {"message": f"unknown path {self.path}"}})
@@ -109,6 +111,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(data)
+            received.answered_at = time.monotonic()
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (timeout tests)
 

@@ -161,6 +161,8 @@ class SceneDescription(models.Model):
     total_tokens = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True, help_text="Last time an image went out (budget/rate).")
+    # When the worker should next act on it; the sweep re-enqueues rows left well past it (lost task).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     search_vector = models.GeneratedField(
         expression=SearchVector("description", config=SEARCH_CONFIG),
@@ -183,6 +185,11 @@ class SceneDescription(models.Model):
             models.Index(fields=["camera", "-created_at"], name="idx_scene_desc_camera"),
             models.Index(fields=["sent_at"], name="idx_scene_desc_sent", condition=Q(sent_at__isnull=False)),
             GinIndex(fields=["search_vector"], name="idx_scene_desc_search"),
+            models.Index(
+                fields=["next_attempt_at"],
+                name="idx_scene_desc_unfinished",
+                condition=Q(status__in=["queued", "sending"]),
+            ),
         ]
 
     def __str__(self) -> str:

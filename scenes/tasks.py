@@ -13,3 +13,10 @@ def describe_scene(description_id: str) -> str:
     if outcome.retry_in is not None:
         describe_scene.apply_async((description_id,), countdown=outcome.retry_in)
     return outcome.status
+
+
+@shared_task(name="scenes.tasks.resume_lost_descriptions")
+def resume_lost_descriptions() -> int:
+    from scenes.services.describing import resume_lost_descriptions as resume
+
+    return resume()

@@ -8,6 +8,7 @@ after commit, and the request itself goes out from a worker.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ BACKOFF_MAX_SECONDS = 600.0
 MAX_IMAGES = 4  # a snapshot, or a few frames of a clip
 MAX_ALERTS_PER_BATCH = 50  # an ingest burst must not turn into thousands of requests at once
 FINISHED = (DescriptionStatus.DONE, DescriptionStatus.FAILED, DescriptionStatus.SKIPPED)
+STALE_AFTER = dt.timedelta(minutes=5)  # past its next attempt by this much, a row's task was lost
 
 
 class DescribeRefused(Exception):
@@ -107,6 +109,7 @@ def request_description(
         model_name=endpoint.model,
         prompt=prompt_for(camera, endpoint),
         image_paths=paths,
+        next_attempt_at=timezone.now(),
     )
     transaction.on_commit(lambda: _enqueue([description.pk]))
     return description
@@ -162,14 +165,16 @@ def describe_new_alerts(sender=None, alerts=(), change: str = "", **kwargs) -> l
     return made
 
 
-def _finish(row: SceneDescription, status: str, error: str = "", **fields) -> Outcome:
+def _finish(row: SceneDescription, status: str, error: str = "", retry_in: float | None = None, **fields) -> Outcome:
+    now = timezone.now()
     row.status = status
     row.error = error[:2000]
-    row.completed_at = timezone.now() if status in FINISHED else None
+    row.completed_at = now if status in FINISHED else None
+    row.next_attempt_at = None if status in FINISHED else now + dt.timedelta(seconds=retry_in or 0)
     for name, value in fields.items():
         setattr(row, name, value)
     row.save()
-    return Outcome(status)
+    return Outcome(status, retry_in)
 
 
 def _load_images(paths: list[str]) -> list[Image]:
@@ -205,11 +210,14 @@ def _take_slot(description_id) -> tuple[SceneDescription | None, Outcome | None]
             return None, _finish(description, DescriptionStatus.SKIPPED, budget.budget_message(endpoint, used))
         slot = budget.rate_slot(endpoint, now)
         if not slot.granted:
+            description.next_attempt_at = now + dt.timedelta(seconds=slot.wait_seconds)
+            description.save(update_fields=["next_attempt_at"])
             return None, Outcome(description.status, retry_in=slot.wait_seconds)
         description.status = DescriptionStatus.SENDING
         description.sent_at = now
+        description.next_attempt_at = now + dt.timedelta(seconds=endpoint.timeout_seconds)
         description.attempts += 1
-        description.save(update_fields=["status", "sent_at", "attempts"])
+        description.save(update_fields=["status", "sent_at", "next_attempt_at", "attempts"])
         description.endpoint = endpoint
     return description, None
 
@@ -248,8 +256,7 @@ def attempt_description(description_id) -> Outcome:
     except DescriberError as exc:
         if exc.retryable and description.attempts < description.endpoint.max_attempts:
             wait = exc.retry_after if exc.retry_after is not None else backoff_seconds(description.attempts)
-            _finish(description, DescriptionStatus.QUEUED, f"attempt {description.attempts}: {exc}")
-            return Outcome(DescriptionStatus.QUEUED, retry_in=wait)
+            return _finish(description, DescriptionStatus.QUEUED, f"attempt {description.attempts}: {exc}", wait)
         return _finish(description, DescriptionStatus.FAILED, f"attempt {description.attempts}: {exc}")
     return _finish(
         description,
@@ -262,3 +269,16 @@ def attempt_description(description_id) -> Outcome:
         completion_tokens=answer.completion_tokens,
         total_tokens=answer.total_tokens,
     )
+
+
+def resume_lost_descriptions(now: dt.datetime | None = None, limit: int = 200) -> int:
+    """Re-enqueue unfinished descriptions well past their next attempt (a task lost with Redis
+    or a killed worker); each gets STALE_AFTER before it is picked up again."""
+    now = now or timezone.now()
+    due = SceneDescription.objects.filter(
+        status__in=[DescriptionStatus.QUEUED, DescriptionStatus.SENDING], next_attempt_at__lt=now - STALE_AFTER
+    )
+    ids = list(due.order_by("next_attempt_at").values_list("id", flat=True)[:limit])
+    SceneDescription.objects.filter(pk__in=ids).update(next_attempt_at=now)
+    transaction.on_commit(lambda: _enqueue(ids))
+    return len(ids)

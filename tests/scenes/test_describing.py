@@ -201,3 +201,26 @@ def test_new_alerts_above_the_threshold_are_described_after_commit(
     assert description.alert_id == critical.pk and description.request_type == "alert"
     assert description.image_paths == [event_a.image_path]
     assert chat_server.received() == []  # sending is the worker's job
+
+
+def test_lost_tasks_are_queued_again_by_the_sweep(
+    chat_server, endpoint, event_a, world, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    chat_server.plan(Reply(503))
+    waiting = describing.describe_event(event_a, world.user_a)
+    outcome = describing.attempt_description(waiting.pk)  # now queued for a retry in 5 s
+    waiting.refresh_from_db()
+    assert waiting.next_attempt_at > timezone.now() + dt.timedelta(seconds=outcome.retry_in - 2)
+    lost = describing.describe_event(event_a, world.user_a)
+    SceneDescription.objects.filter(pk=lost.pk).update(next_attempt_at=timezone.now() - dt.timedelta(minutes=6))
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert describing.resume_lost_descriptions() == 1
+    assert len(callbacks) == 1  # one enqueue, after commit
+    lost.refresh_from_db()
+    assert lost.next_attempt_at > timezone.now() - dt.timedelta(seconds=5)  # not picked up again at once
+    assert describing.resume_lost_descriptions() == 0

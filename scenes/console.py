@@ -15,6 +15,7 @@ from scenes.filters import SceneDescriptionFilter
 from scenes.models import SceneDescription
 from scenes.services import describing
 from scenes.services.budget import BudgetExhausted
+from scenes.services.frames import is_clip
 from surveillance.models import Event
 from surveillance.services.media_access import media_url
 
@@ -22,7 +23,7 @@ RESULTS = 100
 
 
 def description_card(description: SceneDescription, *, with_media: bool) -> dict:
-    image = (description.image_paths or [None])[0]
+    image = next((name for name in description.image_paths or [] if not is_clip(name)), None)
     return {
         "d": description,
         "site": description.camera.dvr.site.name,

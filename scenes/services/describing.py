@@ -13,7 +13,6 @@ import hashlib
 import logging
 from dataclasses import dataclass
 
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,7 +25,7 @@ from scenes.models import (
     SceneDescription,
     SitePrivacy,
 )
-from scenes.services import budget
+from scenes.services import budget, frames
 from scenes.services.describer import DescriberError, Image, describer_for
 
 logger = logging.getLogger(__name__)
@@ -34,7 +33,7 @@ logger = logging.getLogger(__name__)
 SEVERITY_ORDER = ["low", "medium", "high", "critical"]
 BACKOFF_BASE_SECONDS = 5.0
 BACKOFF_MAX_SECONDS = 600.0
-MAX_IMAGES = 4  # a snapshot, or a few frames of a clip
+MAX_IMAGES = 4  # a snapshot, or a few frames of a clip (scenes.services.frames)
 MAX_ALERTS_PER_BATCH = 50  # an ingest burst must not turn into thousands of requests at once
 FINISHED = (DescriptionStatus.DONE, DescriptionStatus.FAILED, DescriptionStatus.SKIPPED)
 STALE_AFTER = dt.timedelta(minutes=5)  # past its next attempt by this much, a row's task was lost
@@ -115,9 +114,14 @@ def request_description(
     return description
 
 
+def event_images(event) -> list[str]:
+    """The snapshot, or where there is none, the clip (sent as a few frames)."""
+    return [event.image_path or event.video_clip_path or ""]
+
+
 def describe_event(event, user) -> SceneDescription:
-    """'Describe this' on an event: its snapshot."""
-    return request_description(camera=event.camera, image_paths=[event.image_path or ""], user=user, event=event)
+    """'Describe this' on an event."""
+    return request_description(camera=event.camera, image_paths=event_images(event), user=user, event=event)
 
 
 def describe_alert(alert, user=None, request_type: str = RequestType.ON_DEMAND) -> SceneDescription:
@@ -128,7 +132,7 @@ def describe_alert(alert, user=None, request_type: str = RequestType.ON_DEMAND) 
 
         event = Event.objects.filter(pk=alert.event_id).first()
         if event is not None:
-            images.append(event.image_path or "")
+            images += event_images(event)
     return request_description(
         camera=alert.camera,
         image_paths=images,
@@ -175,17 +179,6 @@ def _finish(row: SceneDescription, status: str, error: str = "", retry_in: float
         setattr(row, name, value)
     row.save()
     return Outcome(status, retry_in)
-
-
-def _load_images(paths: list[str]) -> list[Image]:
-    images = []
-    for name in paths:
-        try:
-            with default_storage.open(name, "rb") as handle:
-                images.append(Image(name, handle.read()))
-        except (FileNotFoundError, OSError):
-            logger.warning("snapshot %s is missing from storage", name)
-    return images
 
 
 def _take_slot(description_id) -> tuple[SceneDescription | None, Outcome | None]:
@@ -247,7 +240,7 @@ def attempt_description(description_id) -> Outcome:
     description, outcome = _take_slot(description_id)
     if outcome is not None:
         return outcome
-    images = _load_images(description.image_paths)
+    images = frames.load_images(description.image_paths, MAX_IMAGES)
     if not images:
         return _finish(description, DescriptionStatus.SKIPPED, "the snapshot is no longer in storage")
     _audit_sending(description, images)

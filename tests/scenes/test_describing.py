@@ -224,3 +224,30 @@ def test_lost_tasks_are_queued_again_by_the_sweep(
     lost.refresh_from_db()
     assert lost.next_attempt_at > timezone.now() - dt.timedelta(seconds=5)  # not picked up again at once
     assert describing.resume_lost_descriptions() == 0
+
+
+def test_an_event_without_a_snapshot_sends_frames_of_its_clip(chat_server, endpoint, world, tmp_path):
+    import cv2
+    import numpy as np
+    from django.core.files.base import ContentFile
+
+    from tests.factories import EventFactory
+
+    local = tmp_path / "clip.avi"
+    writer = cv2.VideoWriter(str(local), cv2.VideoWriter_fourcc(*"MJPG"), 5, (64, 48))
+    for i in range(20):
+        writer.write(np.full((48, 64, 3), i * 12, np.uint8))
+    writer.release()
+    name = default_storage.save("test-scenes/clip.avi", ContentFile(local.read_bytes()))
+    try:
+        event = EventFactory(camera=world.cam_a, image_path=None, video_clip_path=name)
+        description = describing.describe_event(event, world.user_a)
+        assert describing.attempt_description(description.pk).status == DescriptionStatus.DONE
+    finally:
+        default_storage.delete(name)
+
+    [request] = chat_server.received()
+    parts = request.body["messages"][0]["content"][1:]
+    assert len(parts) == 3 and all(p["image_url"]["url"].startswith("data:image/jpeg;base64,") for p in parts)
+    sent = AuditLog.objects.filter(action="scene_image_sent", resource_id=description.pk)
+    assert {row.details["image"] for row in sent} == {f"{name}#frame={n}" for n in (5, 10, 15)}

@@ -15,6 +15,13 @@ def describe_scene(description_id: str) -> str:
     return outcome.status
 
 
+@shared_task(name="scenes.tasks.describe_alerts")
+def describe_alerts(alert_ids: list[str]) -> int:
+    from scenes.services.describing import describe_alerts as describe
+
+    return len(describe(alert_ids))
+
+
 @shared_task(name="scenes.tasks.resume_lost_descriptions")
 def resume_lost_descriptions() -> int:
     from scenes.services.describing import resume_lost_descriptions as resume

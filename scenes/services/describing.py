@@ -148,24 +148,41 @@ def _severe_enough(severity: str, floor: str) -> bool:
     return rank.get(severity, -1) >= rank.get(floor, len(SEVERITY_ORDER))
 
 
-def describe_new_alerts(sender=None, alerts=(), change: str = "", **kwargs) -> list[SceneDescription]:
-    """`alerts_changed` receiver (after commit): describe new alerts at or above the endpoint's
-    severity threshold. A refusal (privacy, budget, no snapshot) is logged, never raised."""
-    if change != "created":
-        return []
-    endpoint = active_endpoint()
+def alerts_to_describe(alerts, endpoint: DescriberEndpoint | None) -> list:
+    """Ids of the new alerts the endpoint describes automatically (severity at or above its floor)."""
     if endpoint is None or not endpoint.describe_alerts:
         return []
-    wanted = [a for a in alerts if _severe_enough(a.severity, endpoint.min_severity)]
+    return [a.pk for a in alerts if _severe_enough(a.severity, endpoint.min_severity)]
+
+
+def describe_new_alerts(sender=None, alerts=(), change: str = "", **kwargs) -> None:
+    """`alerts_changed` receiver (after commit). It runs on the ingest path, so it only picks the
+    alerts (one query) and hands them to a worker in one task."""
+    if change != "created":
+        return
+    ids = alerts_to_describe(alerts, active_endpoint())
+    if len(ids) > MAX_ALERTS_PER_BATCH:
+        logger.warning("%d alerts of one batch left undescribed", len(ids) - MAX_ALERTS_PER_BATCH)
+    if ids:
+        from scenes.tasks import describe_alerts as task
+
+        task.delay([str(pk) for pk in ids[:MAX_ALERTS_PER_BATCH]])
+
+
+def describe_alerts(alert_ids: list) -> list[SceneDescription]:
+    """Queue descriptions of new alerts (worker side). A refusal (privacy, budget, no snapshot)
+    is logged, never raised: the alert stands without a description."""
+    from alerts.models import Alert
+
     made = []
-    for alert in wanted[:MAX_ALERTS_PER_BATCH]:
+    for alert in Alert.objects.filter(pk__in=alert_ids).select_related("camera__dvr__site"):
+        if SceneDescription.objects.filter(alert=alert).exists():
+            continue  # a redelivered task
         try:
             with transaction.atomic():
                 made.append(describe_alert(alert, request_type=RequestType.ALERT))
         except (DescribeRefused, budget.BudgetExhausted) as exc:
             logger.info("alert %s not described: %s", alert.pk, exc)
-    if len(wanted) > MAX_ALERTS_PER_BATCH:
-        logger.warning("%d alerts of one batch left undescribed", len(wanted) - MAX_ALERTS_PER_BATCH)
     return made
 
 

@@ -180,27 +180,27 @@ def test_the_api_key_is_stored_encrypted(endpoint):
     assert DescriberEndpoint.objects.get(pk=endpoint.pk).api_key == API_KEY
 
 
-def test_new_alerts_above_the_threshold_are_described_after_commit(
-    chat_server, endpoint, event_a, world, django_capture_on_commit_callbacks
-):
+def test_new_alerts_at_or_above_the_threshold_are_described(chat_server, endpoint, event_a, world):
     from alerts.services.lifecycle import raise_alert
 
     endpoint.min_severity = "high"
     endpoint.save()
-    with django_capture_on_commit_callbacks() as callbacks:
-        critical = raise_alert(
-            camera=world.cam_a, alert_type="intrusion", severity="critical", message="m", event=event_a
-        )
-        raise_alert(camera=world.cam_a, alert_type="loiter", severity="low", message="m", event=event_a)
-        assert SceneDescription.objects.count() == 0  # nothing inside the alert's transaction
-    # Run the post-commit hooks (alerts_changed), not the Celery enqueue they schedule in turn.
-    for callback in callbacks:
-        callback()
+    alerts = [
+        raise_alert(camera=world.cam_a, alert_type=kind, severity=severity, message="m", event=event_a)
+        for kind, severity in (("intrusion", "critical"), ("tailgate", "high"), ("loiter", "low"))
+    ]
+    assert SceneDescription.objects.count() == 0  # nothing inside the alerts' transactions
 
-    [description] = SceneDescription.objects.all()
-    assert description.alert_id == critical.pk and description.request_type == "alert"
-    assert description.image_paths == [event_a.image_path]
-    assert chat_server.received() == []  # sending is the worker's job
+    picked = describing.alerts_to_describe(alerts, endpoint)
+    assert picked == [alerts[0].pk, alerts[1].pk]
+    endpoint.describe_alerts = False
+    assert describing.alerts_to_describe(alerts, endpoint) == []
+
+    made = describing.describe_alerts(picked)
+    assert {d.alert_id for d in made} == set(picked) and {d.request_type for d in made} == {"alert"}
+    assert made[0].image_paths == [event_a.image_path]
+    assert describing.describe_alerts(picked) == []  # a redelivered task adds nothing
+    assert chat_server.received() == []  # sending is the describe task's job
 
 
 def test_lost_tasks_are_queued_again_by_the_sweep(

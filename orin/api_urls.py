@@ -16,6 +16,7 @@ from analytics.rest import urls as analytics_urls
 from detection.rest import urls as detection_urls
 from faces.rest import urls as faces_urls
 from incidents.rest import urls as incidents_urls
+from scenes.rest import urls as scenes_urls
 from surveillance.rest import urls as surveillance_urls
 from video.rest import urls as video_urls
 
@@ -28,6 +29,7 @@ APPS = (
     video_urls,
     incidents_urls,
     analytics_urls,
+    scenes_urls,
 )
 UUID_PATTERN = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 

@@ -8,6 +8,7 @@ from detection import console as detection_console
 from faces import console as faces_console
 from faces import learning_console
 from incidents import console as incidents_console
+from scenes import console as scenes_console
 
 # (route, view, name, cacheable)
 CONSOLE_ROUTES = [
@@ -58,4 +59,6 @@ CONSOLE_ROUTES += [
 CONSOLE_ROUTES += [
     ("live/", video_console.live_grid, "console_video_live", False),
     ("live/<uuid:camera_id>.jpg", video_console.live_picture, "console_video_live_picture", False),
+    ("scenes/", scenes_console.scene_search, "console_scenes", False),
+    ("scenes/describe/", scenes_console.describe_this, "console_scenes_describe", False),
 ]

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "analytics",
     "console",  # above the domain apps: dashboard, cross-app screens, demo data, doctor
     "video",  # recordings, evidence locks, clips around alerts, playback
+    "scenes",  # scene descriptions from an OpenAI-compatible vision-language model (docs/scenes.md)
 ]
 
 MIDDLEWARE = [

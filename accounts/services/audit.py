@@ -63,6 +63,9 @@ AUDITED_MODELS = {
     "alerts.webhookconfig": "webhook_config",  # accounts 0007
     "alerts.emailconfig": "email_config",
     "faces.faceembedding": "face_embedding",
+    "scenes.describerendpoint": "describer_endpoint",  # scenes 0002
+    "scenes.cameraprompt": "scene_camera_prompt",
+    "scenes.siteprivacy": "scene_site_privacy",
 }
 _URL_CREDENTIALS = re.compile(r"://[^/@\s]+@")  # rtsp://user:pass@host/…
 

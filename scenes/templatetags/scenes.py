@@ -1,0 +1,37 @@
+"""`{% scene_panel event=… alert=… incident=… %}`: the descriptions of an event, alert or
+incident that the viewer may see, with a 'describe this' button for those who may ask."""
+
+from __future__ import annotations
+
+from django import template
+from django.db.models import Q
+
+from accounts import policy
+from scenes.models import SceneDescription
+
+register = template.Library()
+SHOWN = 10
+
+
+@register.inclusion_tag("scenes/_descriptions.html", takes_context=True)
+def scene_panel(context, event=None, alert=None, incident=None, describable=True):
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    lookup = Q()
+    if event is not None:
+        lookup |= Q(event_id=getattr(event, "pk", event))
+    if alert is not None:
+        lookup |= Q(alert_id=getattr(alert, "pk", alert))
+    if incident is not None:
+        lookup |= Q(incident_id=getattr(incident, "pk", incident))
+    rows = []
+    if user is not None and lookup:
+        rows = list(SceneDescription.objects.restrict(user).filter(lookup).order_by("-created_at")[:SHOWN])
+    return {
+        "descriptions": rows,
+        "event_id": getattr(event, "pk", event) if event is not None else None,
+        "alert_id": getattr(alert, "pk", alert) if alert is not None and event is None else None,
+        "can_describe": describable and user is not None and policy.can(user, "events", "acknowledge"),
+        "next": request.get_full_path() if request else "",
+        "csrf_token": context.get("csrf_token"),
+    }

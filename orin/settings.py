@@ -121,9 +121,16 @@ CACHES = {
         "KEY_PREFIX": "orin",
     }
 }
+# Pub/sub layer: a group_send is one PUBLISH, each process holds one subscription and fans out
+# in memory (bench/live.py: 500 clients p95 well under the core layer's, no pool exhaustion on
+# mass connects). ORIN_CHANNEL_LAYER=core selects the list-per-consumer layer (docs/scale.md).
+_CHANNEL_BACKENDS = {
+    "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+    "core": "channels_redis.core.RedisChannelLayer",
+}
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": _CHANNEL_BACKENDS[os.environ.get("ORIN_CHANNEL_LAYER", "pubsub")],
         # redis-py 8 reads with a 5 s socket timeout by default, the same as channels-redis'
         # BRPOP wait: an idle websocket consumer would die after 5 s. Read longer than BRPOP waits.
         "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}], "prefix": "orin:channels"},

@@ -112,7 +112,7 @@ def start_nodes(count: int, layer: str) -> tuple[list[subprocess.Popen], list[in
         port = free_port()
         argv = [str(ROOT / ".orin/venv/bin/daphne"), "-b", "127.0.0.1", "-p", str(port)]
         if os.environ.get("BENCH_PROFILE"):
-            argv = [sys.executable, "-m", "cProfile", "-o", f"/tmp/scale-daphne-{port}.prof", *argv]
+            argv = [sys.executable, "-m", "cProfile", "-o", str(ROOT / f".orin/logs/daphne-{port}.prof"), *argv]
         argv += ["--websocket_connect_timeout", "60", "orin.asgi:application"]
         log = open(ROOT / f".orin/logs/live-bench-{port}.log", "wb")  # noqa: SIM115 (closed with the process)
         procs.append(subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))

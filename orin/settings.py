@@ -162,7 +162,13 @@ ORIN_WORKER_CONCURRENCY = {
     "celery": int(os.environ.get("ORIN_DEFAULT_QUEUE_CONCURRENCY", "1")),
 }
 # A message whose worker died without acknowledging it is redelivered after this many seconds.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("ORIN_CELERY_VISIBILITY_TIMEOUT", "3600"))}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("ORIN_CELERY_VISIBILITY_TIMEOUT", "3600")),
+    # A surviving worker re-queues a dead node's unacknowledged tasks once they are older than
+    # the visibility timeout, checking every interval x throttle seconds (kombu: 10 x 10).
+    "unacked_restore_interval": int(os.environ.get("ORIN_CELERY_RESTORE_INTERVAL", "10")),
+    "unacked_restore_throttle": int(os.environ.get("ORIN_CELERY_RESTORE_THROTTLE", "10")),
+}
 
 # --- Auth ------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -237,7 +243,7 @@ if os.environ.get("ORIN_S3_BUCKET"):
 ORIN_FACE_MODEL_DIR = Path(os.environ.get("ORIN_FACE_MODEL_DIR", STATE_DIR / "models" / "buffalo_s"))
 ORIN_FACE_MATCH_THRESHOLD = float(os.environ.get("ORIN_FACE_MATCH_THRESHOLD", "0.5"))
 ORIN_FACE_CLUSTER_THRESHOLD = float(os.environ.get("ORIN_FACE_CLUSTER_THRESHOLD", "0.5"))
-ORIN_HNSW_EF_SEARCH = int(os.environ.get("ORIN_HNSW_EF_SEARCH", "64"))
+ORIN_HNSW_EF_SEARCH = int(os.environ.get("ORIN_HNSW_EF_SEARCH", "100"))  # recall@10 >= 0.99 at 500k (docs/scale.md)
 ORIN_FACE_QUALITY_FLOOR = float(os.environ.get("ORIN_FACE_QUALITY_FLOOR", "0.45"))  # below: event only
 ORIN_FACE_MIN_SIZE = int(os.environ.get("ORIN_FACE_MIN_SIZE", "32"))  # pixels; camera config min_face_size wins
 ORIN_MAX_FRAME_BYTES = int(os.environ.get("ORIN_MAX_FRAME_BYTES", str(8 * 1024 * 1024)))

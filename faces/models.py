@@ -22,6 +22,7 @@ from django.db.models import Exists, OuterRef, Q
 from pgvector.django import HnswIndex, VectorField
 
 from accounts.scoping import ScopedQuerySet, Viewer, apply_scope, scoped_manager
+from faces.fields import HalfEmbeddingField
 from surveillance.models import Event, ReviewActionType, confidence_check
 
 EMBEDDING_DIMENSIONS = 512
@@ -305,7 +306,7 @@ class FaceEmbedding(models.Model):
         blank=True,
         related_name="embeddings",
     )
-    embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS)
+    embedding = HalfEmbeddingField(dimensions=EMBEDDING_DIMENSIONS)
     source_image_path = models.TextField(help_text="Storage name of the face crop")
     face_quality = models.DecimalField(max_digits=4, decimal_places=3, default=0)
     confidence = models.DecimalField(max_digits=4, decimal_places=3, default=0)
@@ -360,25 +361,26 @@ class FaceEmbedding(models.Model):
                 name="idx_embeddings_primary",
                 condition=Q(is_primary=True),
             ),
+            # halfvec graphs (faces/fields.py). ef_construction=128 on both: on identity-clustered
+            # vectors (bench/face_search.py) the seed's 64 caps recall@10 near 0.8 whatever the
+            # ef_search; 128 with ef_search ORIN_HNSW_EF_SEARCH reaches the recall target.
+            # Figures: docs/scale.md.
             HnswIndex(
                 name="idx_embeddings_hnsw",
                 fields=["embedding"],
                 m=16,
-                ef_construction=64,
-                opclasses=["vector_cosine_ops"],
+                ef_construction=128,
+                opclasses=["halfvec_cosine_ops"],
             ),
             # Every face is searched against known persons; unknown-cluster samples usually
             # outnumber them by far, so a filtered scan of the full graph would wade through
-            # cluster vectors. The partial graph holds only the persons' embeddings. Built with
-            # ef_construction=128: on identity-clustered vectors (bench/face_search.py, 500k)
-            # 64 gives recall@10 0.79 at ef_search 64, 128 gives 0.97 (0.997 at ef_search 128);
-            # persons are enrolled rarely, so the slower inserts cost little.
+            # cluster vectors. The partial graph holds only the persons' embeddings.
             HnswIndex(
                 name="idx_embeddings_person_hnsw",
                 fields=["embedding"],
                 m=16,
                 ef_construction=128,
-                opclasses=["vector_cosine_ops"],
+                opclasses=["halfvec_cosine_ops"],
                 condition=Q(person__isnull=False),
             ),
         ]

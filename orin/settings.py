@@ -131,9 +131,16 @@ CACHES = {
         "KEY_PREFIX": "orin",
     }
 }
+# Pub/sub layer: a group_send is one PUBLISH, each process holds one subscription and fans out
+# in memory (bench/live.py: 500 clients p95 well under the core layer's, no pool exhaustion on
+# mass connects). ORIN_CHANNEL_LAYER=core selects the list-per-consumer layer (docs/scale.md).
+_CHANNEL_BACKENDS = {
+    "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+    "core": "channels_redis.core.RedisChannelLayer",
+}
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": _CHANNEL_BACKENDS[os.environ.get("ORIN_CHANNEL_LAYER", "pubsub")],
         # redis-py 8 reads with a 5 s socket timeout by default, the same as channels-redis'
         # BRPOP wait: an idle websocket consumer would die after 5 s. Read longer than BRPOP waits.
         "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}], "prefix": "orin:channels"},
@@ -169,6 +176,10 @@ ORIN_WORKER_CONCURRENCY = {
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": int(os.environ.get("ORIN_CELERY_VISIBILITY_TIMEOUT", "3600")),
     "socket_connect_timeout": 2,
+    # A surviving worker re-queues a dead node's unacknowledged tasks once they are older than
+    # the visibility timeout, checking every interval x throttle seconds (kombu: 10 x 10).
+    "unacked_restore_interval": int(os.environ.get("ORIN_CELERY_RESTORE_INTERVAL", "10")),
+    "unacked_restore_throttle": int(os.environ.get("ORIN_CELERY_RESTORE_THROTTLE", "10")),
 }
 # Producers (API requests, the stream reader) give up on an absent broker within about a second;
 # what they wanted to send stays in the database for a sweep (frames, notification outbox).
@@ -256,7 +267,7 @@ if os.environ.get("ORIN_S3_BUCKET"):
 ORIN_FACE_MODEL_DIR = Path(os.environ.get("ORIN_FACE_MODEL_DIR", STATE_DIR / "models" / "buffalo_s"))
 ORIN_FACE_MATCH_THRESHOLD = float(os.environ.get("ORIN_FACE_MATCH_THRESHOLD", "0.5"))
 ORIN_FACE_CLUSTER_THRESHOLD = float(os.environ.get("ORIN_FACE_CLUSTER_THRESHOLD", "0.5"))
-ORIN_HNSW_EF_SEARCH = int(os.environ.get("ORIN_HNSW_EF_SEARCH", "64"))
+ORIN_HNSW_EF_SEARCH = int(os.environ.get("ORIN_HNSW_EF_SEARCH", "100"))  # recall@10 >= 0.99 at 500k (docs/scale.md)
 ORIN_FACE_QUALITY_FLOOR = float(os.environ.get("ORIN_FACE_QUALITY_FLOOR", "0.45"))  # below: event only
 ORIN_FACE_MIN_SIZE = int(os.environ.get("ORIN_FACE_MIN_SIZE", "32"))  # pixels; camera config min_face_size wins
 ORIN_MAX_FRAME_BYTES = int(os.environ.get("ORIN_MAX_FRAME_BYTES", str(8 * 1024 * 1024)))

@@ -64,7 +64,7 @@ def test_person_match_query_walks_the_persons_partial_hnsw_index():
         cursor.execute("SET LOCAL enable_sort = off")
         cursor.execute(
             "EXPLAIN SELECT id FROM face_embeddings WHERE person_id IS NOT NULL AND model_version = 'buffalo_s' "
-            "ORDER BY embedding <=> %s::vector LIMIT 10",
+            "ORDER BY embedding <=> %s::halfvec LIMIT 10",
             [vector_literal(vectors[0])],
         )
         plan = "\n".join(row[0] for row in cursor.fetchall())

@@ -27,7 +27,7 @@ from alerts.models import Alert
 from faces.models import PersonCluster
 from orin.api_urls import router
 from surveillance.models import Camera, Event, MediaFile, Site
-from tests.access.world import BUILDERS, SiteWorld, build_site
+from tests.access.world import BUILDERS, SiteWorld, build_site, builder_for
 from tests.conftest import sign_in
 
 SITE_BOUND = ("camera", "site", "via", "rule")
@@ -55,6 +55,15 @@ def served_models() -> set[type[models.Model]]:
     return set(admin.site._registry) | set(api_models())
 
 
+def auto_built_models() -> list[type[models.Model]]:
+    """Served site-bound models without a hand-written builder: made by model_bakery."""
+    served = {_concrete(m) for m in served_models()}
+    return sorted(
+        (m for m in served if scope_of(m).kind in SITE_BOUND and m not in BUILDERS),
+        key=lambda m: m._meta.label,
+    )
+
+
 def test_every_served_model_is_scoped_and_in_the_matrix():
     """A model added to the admin or the API without a scope, or site-bound without a builder in
     tests/access/world.py, fails here."""
@@ -63,7 +72,7 @@ def test_every_served_model_is_scoped_and_in_the_matrix():
     missing = sorted(
         m._meta.label
         for m in served_models()
-        if scope_of(m).kind in SITE_BOUND and (m._meta.concrete_model if m._meta.proxy else m) not in BUILDERS
+        if scope_of(m).kind in SITE_BOUND and builder_for(m._meta.concrete_model if m._meta.proxy else m) is None
     )
     assert not missing, f"site-bound, not in the matrix (add a builder to tests/access/world.py): {missing}"
     # Every API viewset names its model, so the matrix can walk it.
@@ -89,7 +98,7 @@ def forbidden_rows(model: type[models.Model], other: SiteWorld) -> list[models.M
     site-bound model; any row of a cross-site aggregate."""
     kind = scope_of(model).kind
     if kind in SITE_BOUND:
-        return [other.row(_concrete(model))]
+        return [other.row(_concrete(model))] if _concrete(model) in other.rows else []
     if kind == "all_sites":
         return list(model._default_manager.all()[:3])
     return []
@@ -98,7 +107,7 @@ def forbidden_rows(model: type[models.Model], other: SiteWorld) -> list[models.M
 def visible_own_row(model: type[models.Model], mine: SiteWorld, user) -> models.Model | None:
     """The user's own site's row, where the model's written rule lets this user read it: the
     positive control. (Leaks above are judged by site membership alone, not by restrict().)"""
-    if scope_of(model).kind not in SITE_BOUND or _concrete(model) not in BUILDERS:
+    if scope_of(model).kind not in SITE_BOUND or _concrete(model) not in mine.rows:
         return None
     row = mine.row(_concrete(model))
     return row if restrict(model._default_manager.all(), user).filter(pk=row.pk).exists() else None
@@ -134,7 +143,7 @@ def check_autocomplete(client: Client, other: SiteWorld, found: Findings) -> Non
     for source, model_admin in admin.site._registry.items():
         for name in model_admin.autocomplete_fields:
             target = _concrete(source._meta.get_field(name).remote_field.model)
-            if target not in BUILDERS:
+            if target not in other.rows:
                 continue
             response = client.get(
                 reverse("admin:autocomplete"),
@@ -220,7 +229,8 @@ def two_sites(db, settings, tmp_path):
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": dict.fromkeys(("anon", "user", "api_key", "ingest", "auth", "media"), "100000/min"),
     }
-    return {"A": build_site("A"), "B": build_site("B")}
+    extra = auto_built_models()
+    return {"A": build_site("A", extra), "B": build_site("B", extra)}
 
 
 @pytest.mark.parametrize("role", ["operator", "viewer"])
@@ -249,7 +259,7 @@ def test_nothing_of_another_site_through_any_way_in(two_sites, role, mine, their
 def test_websocket_catch_up_and_pushes_stay_on_their_site(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    a, b = build_site("A"), build_site("B")
+    a, b = build_site("A", auto_built_models()), build_site("B", auto_built_models())
     since = (timezone.now() - dt.timedelta(minutes=5)).isoformat()
     session = sign_in(Client(), a.users["operator"]).cookies["sessionid"].value
 

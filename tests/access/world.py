@@ -18,6 +18,7 @@ from model_bakery import baker, generators
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts.models import APIKey, AuditLog, User, UserSiteAssignment
+from accounts.scoping import scope_of
 from accounts.services.api_keys import issue_api_key
 from accounts.services.sessions import start_session
 from alerts.models import (
@@ -58,6 +59,7 @@ from tests.factories import (
 generators.add("accounts.crypto.EncryptedTextField", lambda: "s3cret-test-value")
 generators.add("pgvector.django.vector.VectorField", lambda: [0.044] * 512)
 generators.add("pgvector.django.halfvec.HalfVectorField", lambda: [0.044] * 512)
+generators.add("faces.fields.HalfEmbeddingField", lambda: [0.044] * 512)
 
 
 @dataclass
@@ -182,9 +184,27 @@ BUILDERS: dict[type[models.Model], Callable[[SiteWorld], models.Model]] = {
 }
 
 
-def build_site(name: str) -> SiteWorld:
+def automatic_builder(model: type[models.Model]) -> Callable[[SiteWorld], models.Model] | None:
+    """For a scope that is one foreign key away from the camera, the site or another scoped
+    model: a row made by model_bakery with that key set (every other field filled at random)."""
+    scope = scope_of(model)
+    if scope.camera and "__" not in scope.camera and scope.camera != "pk":
+        return lambda w: baker.make(model, **{scope.camera: w.camera})
+    if scope.site and "__" not in scope.site and scope.site != "pk":
+        return lambda w: baker.make(model, **{scope.site: w.site})
+    if scope.via and "__" not in scope.via:
+        target = model._meta.get_field(scope.via).related_model
+        return lambda w: baker.make(model, **{scope.via: w.row(target)})
+    return None
+
+
+def builder_for(model: type[models.Model]) -> Callable[[SiteWorld], models.Model] | None:
+    return BUILDERS.get(model) or automatic_builder(model)
+
+
+def build_site(name: str, extra_models=()) -> SiteWorld:
     """A site with a camera, an operator, a viewer and an admin assigned to it, and one row of
-    every model in BUILDERS."""
+    every model in BUILDERS and of `extra_models` (automatic builders)."""
     site = SiteFactory(name=f"Site {name}")
     camera = CameraFactory(dvr__site=site, name=f"Gate {name}")
     users = {
@@ -195,4 +215,16 @@ def build_site(name: str) -> SiteWorld:
     w.media = stored_snapshot(camera)
     for model, build in BUILDERS.items():
         w.rows[model] = build(w)
+    pending = [m for m in extra_models if m not in w.rows and automatic_builder(m) is not None]
+    while pending:  # a `via` row needs its target's row first
+        ready = [m for m in pending if not scope_of(m).via or _via_target(m) not in pending]
+        if not ready:
+            raise RuntimeError(f"no order builds {pending}")
+        for model in ready:
+            w.rows[model] = automatic_builder(model)(w)
+            pending.remove(model)
     return w
+
+
+def _via_target(model: type[models.Model]) -> type[models.Model]:
+    return model._meta.get_field(scope_of(model).via).related_model

@@ -252,16 +252,26 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-if os.environ.get("ORIN_S3_BUCKET"):
-    STORAGES["default"] = {
+
+
+def s3_storage(bucket: str, endpoint_url: str | None = None) -> dict:
+    """Media in an S3-compatible bucket (django-storages + boto3; credentials from the usual AWS_*
+    variables). Private objects: ORIN serves them through its policy-checked routes."""
+    return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": os.environ["ORIN_S3_BUCKET"],
-            "endpoint_url": os.environ.get("ORIN_S3_ENDPOINT_URL"),
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url,
+            "default_acl": "private",
             "querystring_auth": True,
             "querystring_expire": 300,
+            "file_overwrite": False,
         },
     }
+
+
+if os.environ.get("ORIN_S3_BUCKET"):
+    STORAGES["default"] = s3_storage(os.environ["ORIN_S3_BUCKET"], os.environ.get("ORIN_S3_ENDPOINT_URL"))
 
 # --- Faces -----------------------------------------------------------------------------------
 ORIN_FACE_MODEL_DIR = Path(os.environ.get("ORIN_FACE_MODEL_DIR", STATE_DIR / "models" / "buffalo_s"))

@@ -154,3 +154,11 @@ def test_describe_this_on_a_private_site_says_why(client, chat_server, endpoint,
     response = client.post("/admin/console/scenes/describe/", form, follow=True)
     assert "does not allow its images to be sent" in response.content.decode()
     assert not SceneDescription.objects.exists()
+
+
+def test_describe_this_answers_404_for_a_bad_or_foreign_id(client, chat_server, endpoint, event_a, world):
+    sign_in(client, world.user_b)
+    for form in ({"event": str(event_a.pk)}, {"event": "not-a-uuid"}, {"alert": "x"}, {}):
+        assert client.post("/admin/console/scenes/describe/", form).status_code == 404, form
+    assert client.get("/admin/console/scenes/describe/").status_code == 405
+    assert not SceneDescription.objects.exists()

@@ -3,6 +3,8 @@ browser) and the 'describe this' action of the event and alert pages."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
@@ -51,6 +53,13 @@ def scene_search(request):
     return TemplateResponse(request, "admin/console/scenes.html", context)
 
 
+def _uuid(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None
+
+
 def describe_this(request):
     """POST event=<id> or alert=<id> (and next=<page>): queue a description, say what happened."""
     if request.method != "POST":
@@ -60,21 +69,20 @@ def describe_this(request):
     target = request.POST.get("next") or ""
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "../"
+    event_id, alert_id = _uuid(request.POST.get("event")), _uuid(request.POST.get("alert"))
     try:
-        if request.POST.get("event"):
-            event = Event.objects.restrict(request.user).filter(pk=request.POST["event"]).first()
+        if event_id:
+            event = Event.objects.restrict(request.user).filter(pk=event_id).first()
             if event is None:
                 raise Http404("no such event")
             describing.describe_event(event, request.user)
         else:
-            alert = Alert.objects.restrict(request.user).filter(pk=request.POST.get("alert") or None).first()
+            alert = Alert.objects.restrict(request.user).filter(pk=alert_id).first() if alert_id else None
             if alert is None:
                 raise Http404("no such alert")
             describing.describe_alert(alert, request.user)
     except (describing.DescribeRefused, BudgetExhausted) as exc:
         messages.error(request, f"Not described: {exc}.")
-    except ValueError as exc:  # a malformed id
-        raise Http404("no such event or alert") from exc
     else:
         messages.success(request, "Description requested; it appears here once the model answers.")
     return HttpResponseRedirect(target)

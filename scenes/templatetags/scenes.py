@@ -22,6 +22,8 @@ def scene_panel(context, event=None, alert=None, incident=None, describable=True
         lookup |= Q(event_id=getattr(event, "pk", event))
     if alert is not None:
         lookup |= Q(alert_id=getattr(alert, "pk", alert))
+        if getattr(alert, "event_id", None):  # what was said about its event counts too
+            lookup |= Q(event_id=alert.event_id)
     if incident is not None:
         lookup |= Q(incident_id=getattr(incident, "pk", incident))
     rows = []
@@ -29,8 +31,9 @@ def scene_panel(context, event=None, alert=None, incident=None, describable=True
         rows = list(SceneDescription.objects.restrict(user).filter(lookup).order_by("-created_at")[:SHOWN])
     return {
         "descriptions": rows,
-        "event_id": getattr(event, "pk", event) if event is not None else None,
-        "alert_id": getattr(alert, "pk", alert) if alert is not None and event is None else None,
+        # The button describes the alert where there is one (its snapshot and its event's).
+        "alert_id": getattr(alert, "pk", alert) if alert is not None else None,
+        "event_id": getattr(event, "pk", event) if event is not None and alert is None else None,
         "can_describe": describable and user is not None and policy.can(user, "events", "acknowledge"),
         "next": request.get_full_path() if request else "",
         "csrf_token": context.get("csrf_token"),

@@ -133,7 +133,12 @@ def test_event_and_alert_pages_show_descriptions_and_describe_this(client, chat_
     assert RED_JACKET in event_page and "820 tokens" in event_page and "840 ms" in event_page
     assert "Describe this" in event_page
     alert_page = client.get(f"/admin/alerts/alert/{alert.pk}/change/").content.decode()
-    assert RED_JACKET in alert_page
+    assert RED_JACKET in alert_page and f'name="alert" value="{alert.pk}"' in alert_page
+    # The alert page also shows what was said about the alert's event.
+    other = Alert.objects.create(
+        camera=world.cam_a, alert_type="x", severity="high", message="m", event_id=done.event_id
+    )
+    assert RED_JACKET in client.get(f"/admin/alerts/alert/{other.pk}/change/").content.decode()
 
     response = client.post(
         "/admin/console/scenes/describe/",
@@ -153,4 +158,12 @@ def test_describe_this_on_a_private_site_says_why(client, chat_server, endpoint,
     form = {"event": str(event_a.pk), "next": "/admin/"}
     response = client.post("/admin/console/scenes/describe/", form, follow=True)
     assert "does not allow its images to be sent" in response.content.decode()
+    assert not SceneDescription.objects.exists()
+
+
+def test_describe_this_answers_404_for_a_bad_or_foreign_id(client, chat_server, endpoint, event_a, world):
+    sign_in(client, world.user_b)
+    for form in ({"event": str(event_a.pk)}, {"event": "not-a-uuid"}, {"alert": "x"}, {}):
+        assert client.post("/admin/console/scenes/describe/", form).status_code == 404, form
+    assert client.get("/admin/console/scenes/describe/").status_code == 405
     assert not SceneDescription.objects.exists()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from orin.periodic import periodic
+
 
 @shared_task(name="scenes.tasks.describe_scene")
 def describe_scene(description_id: str) -> str:
@@ -22,6 +24,12 @@ def describe_alerts(alert_ids: list[str]) -> int:
     return len(describe(alert_ids))
 
 
+@periodic(
+    "Resume lost scene descriptions",
+    every=120,
+    queue="celery",
+    description="Every 2 minutes: descriptions whose task was lost (Redis restart, killed worker) are queued again.",
+)
 @shared_task(name="scenes.tasks.resume_lost_descriptions")
 def resume_lost_descriptions() -> int:
     from scenes.services.describing import resume_lost_descriptions as resume

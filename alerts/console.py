@@ -54,9 +54,9 @@ class AlertFilterForm(TimeRangeMixin):
             since, until = self.time_window()
             if until <= since:
                 raise forms.ValidationError({"until": "The end of the time range must be after its start."})
-        self.filter = queue.AlertFilter(
-            site_id=cleaned["site"].pk if cleaned.get("site") else None,
-            camera_id=cleaned["camera"].pk if cleaned.get("camera") else None,
+        self.query = queue.alert_query(
+            site=cleaned["site"].pk if cleaned.get("site") else None,
+            camera=cleaned["camera"].pk if cleaned.get("camera") else None,
             severity=cleaned.get("severity") or None,
             statuses=STATUS_CHOICES[cleaned.get("status") or ""][1],
             since=since,
@@ -72,8 +72,8 @@ def _queue(request):
     if not form.is_valid():
         return form, [], {}
     with_media = policy.can(request.user, "media", "read")
-    cards = queue.alert_cards(queue.alert_queue(request.user, form.filter)[:QUEUE_LIMIT], with_media=with_media)
-    return form, cards, queue.open_counts(request.user, form.filter)
+    cards = queue.alert_cards(queue.alert_queue(request.user, form.query)[:QUEUE_LIMIT], with_media=with_media)
+    return form, cards, queue.open_counts(request.user, form.query)
 
 
 def alert_queue_view(request):
@@ -141,7 +141,7 @@ def handle_alerts_view(request):
     refused = [{"id": str(alert.id), "reason": reason} for alert, reason in result.refused]
     if _wants_json(request):
         cards = queue.alert_cards(
-            queue.alert_queue(request.user, queue.AlertFilter(statuses=tuple(AlertStatus.values))).filter(
+            queue.alert_queue(request.user, queue.alert_query(statuses=tuple(AlertStatus.values))).filter(
                 id__in=done_ids
             )
         )

@@ -11,7 +11,7 @@ from django.utils.dateparse import parse_datetime
 from faces.models import Person, PersonCluster
 from orin.filters import TimeRangeMixin, visible_choices
 from surveillance.models import Camera, EventType, Site
-from surveillance.services.sightings import MAX_BROWSE_RANGE, EventFilter, RangeError
+from surveillance.services.sightings import MAX_BROWSE_RANGE, RangeError, check_range, event_query
 
 
 class EventFilterForm(TimeRangeMixin):
@@ -74,18 +74,18 @@ class EventFilterForm(TimeRangeMixin):
         since, until = self.time_window()
         cluster = cleaned.get("cluster")
         reviewed = {"yes": True, "no": False}.get(cleaned.get("reviewed") or "")
-        self.filter = EventFilter(
-            since=since,
-            until=until,
-            site_id=cleaned["site"].pk if cleaned.get("site") else None,
-            camera_id=cleaned["camera"].pk if cleaned.get("camera") else None,
+        self.query = event_query(
+            since,
+            until,
+            site=cleaned["site"].pk if cleaned.get("site") else None,
+            camera=cleaned["camera"].pk if cleaned.get("camera") else None,
             event_type=cleaned.get("event_type") or None,
-            person_id=cleaned.get("person"),
-            cluster_ids=[cluster.pk] if cluster else [],
+            person=cleaned.get("person"),
+            clusters=[cluster.pk] if cluster else (),
             reviewed=reviewed,
         )
         try:
-            self.filter.check(self.longest)
+            check_range(since, until, self.longest)
         except RangeError as exc:
             raise forms.ValidationError({"until": str(exc)}) from exc
         return cleaned

@@ -20,7 +20,6 @@ from console.forms import EventFilterForm, TimelineForm
 from console.services import dashboard
 from faces.models import Person, PersonCluster
 from surveillance.services import media_access, sightings
-from surveillance.services.sightings import EventFilter
 
 NEWEST_ALERTS = 8
 TIMELINE_CARDS = 120
@@ -105,7 +104,7 @@ def event_browser(request):
     form = EventFilterForm(request.GET, user=request.user)
     events, cursor = [], None
     if form.is_valid():
-        events, cursor = sightings.find_events(request.user, form.filter, before=form.cleaned_data.get("before"))
+        events, cursor = sightings.find_events(request.user, form.query, before=form.cleaned_data.get("before"))
     context = {
         **admin.site.each_context(request),
         "title": "Events",
@@ -128,7 +127,7 @@ def event_export(request):
             return value
 
     writer = csv.writer(Echo())
-    rows = (writer.writerow(row) for row in sightings.export_events(request.user, form.filter))
+    rows = (writer.writerow(row) for row in sightings.export_events(request.user, form.query))
     response = StreamingHttpResponse(rows, content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="orin-events-{timezone.now():%Y%m%d-%H%M}.csv"'
     return response
@@ -143,9 +142,9 @@ def _timeline(request, *, title: str, subject: dict, flt_kwargs: dict):
         except ValidationError as exc:  # an incomplete custom range
             form.add_error(None, exc)
         else:
-            flt = EventFilter(since=since, until=until, **flt_kwargs)
+            query = sightings.event_query(since, until, **flt_kwargs)
             try:
-                events, truncated = sightings.sightings(request.user, flt)
+                events, truncated = sightings.sightings(request.user, query)
             except sightings.RangeError as exc:
                 form.add_error("until", str(exc))
     with_media = policy.can(request.user, "media", "read")
@@ -194,7 +193,7 @@ def person_timeline(request, person_id):
         raise PermissionDenied
     person = get_object_or_404(Person.objects.all().restrict(request.user), pk=person_id)
     subject = {"kind": "person", "id": str(person.pk), "name": str(person), "status": person.status}
-    return _timeline(request, title=f"Sightings of {person}", subject=subject, flt_kwargs={"person_id": person.pk})
+    return _timeline(request, title=f"Sightings of {person}", subject=subject, flt_kwargs={"person": person.pk})
 
 
 def cluster_timeline(request, cluster_id):
@@ -205,7 +204,7 @@ def cluster_timeline(request, cluster_id):
     cluster_ids = [cluster.pk, *PersonCluster.objects.filter(merged_into_cluster=cluster).values_list("pk", flat=True)]
     subject = {"kind": "cluster", "id": str(cluster.pk), "name": cluster.cluster_label, "status": cluster.status}
     return _timeline(
-        request, title=f"Sightings of {cluster.cluster_label}", subject=subject, flt_kwargs={"cluster_ids": cluster_ids}
+        request, title=f"Sightings of {cluster.cluster_label}", subject=subject, flt_kwargs={"clusters": cluster_ids}
     )
 
 

@@ -11,8 +11,8 @@ from rest_framework.response import Response
 
 from accounts.rest.access import PolicyViewSetMixin
 from accounts.rest.errors import Conflict
-from accounts.rest.filters import time_range
 from accounts.rest.pagination import KeysetPagination
+from alerts.filters import AlertFilter
 from alerts.models import ActiveAlert, Alert, AlertRule, AlertStatus, NotificationChannel
 from alerts.rest import serializers as s
 from alerts.services import lifecycle, queue
@@ -42,22 +42,6 @@ class AlertRuleViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
 
     def perform_create(self, serializer):
         serializer.save(created_by=self.request.user)
-
-
-class AlertFilter(django_filters.FilterSet):
-    created_at = time_range("created_at")
-    status = django_filters.MultipleChoiceFilter(choices=AlertStatus.choices)
-    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
-    camera = django_filters.UUIDFilter(field_name="camera_id")
-    site = django_filters.UUIDFilter(field_name="camera__dvr__site_id")
-    person = django_filters.UUIDFilter(field_name="person_id")
-    cluster = django_filters.UUIDFilter(field_name="cluster_id")
-    alert_rule = django_filters.UUIDFilter(field_name="alert_rule_id")
-    event = django_filters.UUIDFilter(field_name="event_id")
-
-    class Meta:
-        model = Alert
-        fields = ["created_at", "status", "severity", "camera", "site", "person", "cluster", "alert_rule", "event"]
 
 
 class AlertViewSet(PolicyViewSetMixin, viewsets.ReadOnlyModelViewSet):

@@ -5,7 +5,6 @@ works through `alerts.services.lifecycle`."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -32,42 +31,45 @@ ACTIONS = ("acknowledge", "resolve", "ignore")
 MAX_BULK = 500
 
 
-@dataclass
-class AlertFilter:
-    site_id: uuid.UUID | None = None
-    camera_id: uuid.UUID | None = None
-    severity: str | None = None
-    statuses: tuple[str, ...] = ACTIVE_STATUSES
-    since: dt.datetime | None = None
-    until: dt.datetime | None = None
+def alert_query(
+    *,
+    site=None,
+    camera=None,
+    severity: str | None = None,
+    statuses: tuple[str, ...] = ACTIVE_STATUSES,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> dict:
+    """The parameters of the API's alert filter (alerts.filters.AlertFilter) for a console view."""
+    query: dict = {"status": list(statuses)}
+    optional = {
+        "site": site,
+        "camera": camera,
+        "severity": [severity] if severity else None,
+        "created_at_after": since.isoformat() if since else None,
+        "created_at_before": until.isoformat() if until else None,
+    }
+    query.update({key: value if isinstance(value, list) else str(value) for key, value in optional.items() if value})
+    return query
 
 
-def alert_queue(user, flt: AlertFilter | None = None) -> QuerySet:
-    """The user's alerts in queue order (lazy; slice it)."""
-    flt = flt or AlertFilter()
-    alerts = Alert.objects.filter(status__in=flt.statuses)
-    if flt.site_id:
-        alerts = alerts.filter(camera__dvr__site_id=flt.site_id)
-    if flt.camera_id:
-        alerts = alerts.filter(camera_id=flt.camera_id)
-    if flt.severity:
-        alerts = alerts.filter(severity=flt.severity)
-    if flt.since:
-        alerts = alerts.filter(created_at__gte=flt.since)
-    if flt.until:
-        alerts = alerts.filter(created_at__lt=flt.until)
+def alert_queue(user, query: dict | None = None) -> QuerySet:
+    """The user's alerts in queue order (lazy; slice it). `query`: see alert_query."""
+    from alerts.filters import AlertFilter
+
+    alerts = AlertFilter(query if query is not None else alert_query(), queryset=Alert.objects.restrict(user))
+    if not alerts.is_valid():
+        raise ValueError("; ".join(f"{name}: {' '.join(errors)}" for name, errors in alerts.errors.items()))
     return (
-        alerts.restrict(user)
-        .select_related("camera__dvr__site", "person", "alert_rule", "acknowledged_by")
+        alerts.qs.select_related("camera__dvr__site", "person", "alert_rule", "acknowledged_by")
         .annotate(rank=SEVERITY_RANK)
         .order_by("rank", "-created_at")
     )
 
 
-def open_counts(user, flt: AlertFilter | None = None) -> dict[str, int]:
+def open_counts(user, query: dict | None = None) -> dict[str, int]:
     """Open alerts per severity under the same filter (for the queue's header)."""
-    flt = flt or AlertFilter()
-    rows = alert_queue(user, flt).order_by().values("severity").annotate(n=Count("id"))
+    rows = alert_queue(user, query).order_by().values("severity").annotate(n=Count("id"))
     counts = dict.fromkeys((Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW), 0)
     counts.update({row["severity"]: row["n"] for row in rows})
     return counts

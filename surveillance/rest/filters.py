@@ -64,13 +64,20 @@ class ZoneFilter(django_filters.FilterSet):
         fields = ["camera", "site", "zone_type", "is_active"]
 
 
+class UUIDInFilter(django_filters.BaseInFilter, django_filters.UUIDFilter):
+    """One id, or several separated by commas."""
+
+
 class EventFilter(TimeBoundFilterSet):
+    """The one definition of how an event list is narrowed: the REST list and the console's
+    event browser, export and timelines (surveillance.services.sightings) all use it."""
+
     timestamp = time_range()
     camera = django_filters.UUIDFilter(field_name="camera_id")
     site = django_filters.UUIDFilter(field_name=SITE_OF_CAMERA)
     event_type = django_filters.MultipleChoiceFilter(choices=EventType.choices)
     person = django_filters.UUIDFilter(field_name="person_id")
-    cluster = django_filters.UUIDFilter(field_name="cluster_id")
+    cluster = UUIDInFilter(field_name="cluster_id", help_text="A cluster id, or several separated by commas")
     min_confidence = django_filters.NumberFilter(field_name="confidence", lookup_expr="gte", min_value=0, max_value=1)
 
     class Meta:

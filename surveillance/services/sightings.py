@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 
@@ -26,46 +25,56 @@ class RangeError(ValueError):
     """A time range the event store will not search (unbounded, inverted or too long)."""
 
 
-@dataclass
-class EventFilter:
-    since: dt.datetime
-    until: dt.datetime
-    site_id: uuid.UUID | None = None
-    camera_id: uuid.UUID | None = None
-    event_type: str | None = None
-    person_id: uuid.UUID | None = None
-    cluster_ids: list[uuid.UUID] = field(default_factory=list)
-    reviewed: bool | None = None
-
-    def check(self, longest: dt.timedelta = MAX_BROWSE_RANGE) -> None:
-        if self.until <= self.since:
-            raise RangeError("the end of the time range must be after its start")
-        if self.until - self.since > longest:
-            raise RangeError(f"the time range may span at most {longest.days} days")
-
-
-def matching_events(user, flt: EventFilter, longest: dt.timedelta = MAX_BROWSE_RANGE) -> QuerySet:
-    """The user's events matching the filter, newest first (a lazy queryset)."""
-    flt.check(longest)
-    events = Event.objects.filter(timestamp__gte=flt.since, timestamp__lt=flt.until)
-    if flt.site_id:
-        events = events.filter(camera__dvr__site_id=flt.site_id)
-    if flt.camera_id:
-        events = events.filter(camera_id=flt.camera_id)
-    if flt.event_type:
-        events = events.filter(event_type=flt.event_type)
-    if flt.person_id:
-        events = events.filter(person_id=flt.person_id)
-    if flt.cluster_ids:
-        events = events.filter(cluster_id__in=flt.cluster_ids)
-    if flt.reviewed is not None:
-        events = events.filter(reviewed=flt.reviewed)
-    return events.restrict(user).order_by("-timestamp", "-id")
+def event_query(
+    since: dt.datetime,
+    until: dt.datetime,
+    *,
+    site=None,
+    camera=None,
+    event_type: str | None = None,
+    person=None,
+    clusters=(),
+    reviewed: bool | None = None,
+) -> dict:
+    """The parameters of the API's event filter (surveillance.rest.filters.EventFilter) for a
+    console search: both ways in narrow events with that one FilterSet."""
+    query = {"timestamp_after": since.isoformat(), "timestamp_before": until.isoformat()}
+    optional = {
+        "site": site,
+        "camera": camera,
+        "event_type": [event_type] if event_type else None,
+        "person": person,
+        "cluster": ",".join(str(c) for c in clusters) if clusters else None,
+        "reviewed": None if reviewed is None else str(reviewed).lower(),
+    }
+    query.update({key: value if isinstance(value, list) else str(value) for key, value in optional.items() if value})
+    return query
 
 
-def find_events(user, flt: EventFilter, *, before: tuple[dt.datetime, uuid.UUID] | None = None, limit: int = 50):
+def check_range(since: dt.datetime, until: dt.datetime, longest: dt.timedelta = MAX_BROWSE_RANGE) -> None:
+    if until <= since:
+        raise RangeError("the end of the time range must be after its start")
+    if until - since > longest:
+        raise RangeError(f"the time range may span at most {longest.days} days")
+
+
+def matching_events(user, query: dict, longest: dt.timedelta = MAX_BROWSE_RANGE) -> QuerySet:
+    """The user's events matching the query (see event_query), newest first (a lazy queryset)."""
+    from surveillance.rest.filters import EventFilter
+
+    events = EventFilter(query, queryset=Event.objects.restrict(user))
+    if not events.is_valid():
+        raise RangeError("; ".join(f"{name}: {' '.join(errors)}" for name, errors in events.errors.items()))
+    window = events.form.cleaned_data["timestamp"]
+    if window is None or window.start is None or window.stop is None:
+        raise RangeError("a search needs the start and the end of its time range")
+    check_range(window.start, window.stop, longest)
+    return events.qs.order_by("-timestamp", "-id")
+
+
+def find_events(user, query: dict, *, before: tuple[dt.datetime, uuid.UUID] | None = None, limit: int = 50):
     """One page of events, and the cursor of the next (older) page or None."""
-    events = matching_events(user, flt)
+    events = matching_events(user, query)
     if before is not None:
         at, event_id = before
         events = events.filter(Q(timestamp__lt=at) | Q(timestamp=at, id__lt=event_id))
@@ -74,20 +83,20 @@ def find_events(user, flt: EventFilter, *, before: tuple[dt.datetime, uuid.UUID]
     return page[:limit], cursor
 
 
-def sightings(user, flt: EventFilter, limit: int = 1000) -> tuple[list[Event], bool]:
+def sightings(user, query: dict, limit: int = 1000) -> tuple[list[Event], bool]:
     """A person's or cluster's sightings for a timeline, oldest first; also whether older ones
     were left out because of `limit`."""
     events = list(
-        matching_events(user, flt, longest=MAX_TIMELINE_RANGE).select_related("camera__dvr__site")[: limit + 1]
+        matching_events(user, query, longest=MAX_TIMELINE_RANGE).select_related("camera__dvr__site")[: limit + 1]
     )
     return list(reversed(events[:limit])), len(events) > limit
 
 
-def export_events(user, flt: EventFilter) -> Iterator[list]:
+def export_events(user, query: dict) -> Iterator[list]:
     """Rows for a CSV export (header first), at most EXPORT_LIMIT events."""
     yield ["timestamp", "event_type", "site", "camera", "person", "cluster", "confidence", "reviewed", "event_id"]
     events = (
-        matching_events(user, flt)
+        matching_events(user, query)
         .values_list(
             "timestamp",
             "event_type",

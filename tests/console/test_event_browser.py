@@ -39,7 +39,8 @@ def test_browser_lists_own_site_newest_first_with_bounded_queries(client_a, site
     assert [e["event_type"] for e in events] == ["face_detected", "human_detected"]
     assert {e["site"]["name"] for e in events} == {"Site A"}
     event_sql = [q["sql"] for q in queries if 'FROM "events"' in q["sql"]]
-    assert event_sql and all('"events"."timestamp" >=' in q and '"events"."timestamp" <' in q for q in event_sql)
+    bounded = ('"events"."timestamp" BETWEEN',)  # the shared FilterSet's range: partitions are pruned
+    assert event_sql and all(any(b in q for b in bounded) for q in event_sql)
     assert not any("COUNT(" in q.upper() for q in event_sql)
     week = client_a.get(reverse("admin:console_events"), {"range": "7d"})
     assert len(week.context["events"]) == 3

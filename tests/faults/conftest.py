@@ -95,9 +95,9 @@ def services(django_db_setup, django_db_blocker):
         svc.start_postgres()
 
 
-def start_web(log_name: str) -> tuple[object, str]:
+def start_web(log_name: str, port: int | None = None) -> tuple[object, str]:
     """`python -m orin.web_server` (daphne) against the test database; returns (process, base URL)."""
-    port = free_port()
+    port = port or free_port()
     log_path = ROOT / "test-artifacts" / "logs" / f"{log_name}.log"
     log_path.unlink(missing_ok=True)  # this run's lines only
     proc = start_process(
@@ -157,6 +157,7 @@ class EdgeDevice:
     raw_key: str
     camera_id: str
     batch_size: int = 10
+    pause: float = 0.0  # seconds between batches
     statuses: Counter = field(default_factory=Counter)
     stored_keys: list[str] = field(default_factory=list)
     unexpected: list[Answer] = field(default_factory=list)
@@ -229,3 +230,5 @@ class EdgeDevice:
                     if time.monotonic() - stopped_at > deadline_after_stop:
                         return
                 time.sleep(0.2)  # a real device would honour Retry-After; the test keeps it short
+            if self.pause:
+                self._stop.wait(self.pause)

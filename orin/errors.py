@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from http import HTTPStatus
 
+import psycopg
 import redis
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
@@ -34,8 +35,8 @@ _OUTAGE_ATTR = "_orin_service_unavailable"
 
 def outage_of(exc: BaseException | None) -> str | None:
     """Which service an exception says is away ("database", "redis"), or None."""
-    if isinstance(exc, OperationalError | InterfaceError):
-        return "database"
+    if isinstance(exc, OperationalError | InterfaceError | psycopg.OperationalError | psycopg.InterfaceError):
+        return "database"  # Django's wrappers, or the driver's own from code that used it directly
     if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
         return "redis"
     return None

@@ -21,6 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+import kombu.pools
 import pytest
 from django.conf import settings
 from django.db import connection, connections
@@ -62,9 +63,9 @@ class Services:
         # workers under test reconnect by themselves, later tests in this process need fresh ones.
         from orin.celery import app
 
-        if app._pool is not None:  # what celery does after a fork: close the pool, make a new one on demand
-            app._pool.force_close_all()
-            app._pool = None
+        kombu.pools.reset()  # closes them and empties kombu's registry; celery makes new ones on demand
+        app._pool = None
+        app.amqp._producer_pool = None
 
     def stop_postgres(self) -> None:
         assert self.postgres.stop(), "the embedded PostgreSQL was not running"

@@ -13,7 +13,7 @@ Two things Django and DRF leave open:
 
 from __future__ import annotations
 
-import logging
+import sys
 from http import HTTPStatus
 
 import psycopg
@@ -24,8 +24,6 @@ from django.dispatch import receiver
 from django.http import HttpResponse, JsonResponse
 
 from orin import degraded
-
-logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 5
 API_PREFIX = "/api/"
@@ -52,8 +50,6 @@ def unavailable_body(service: str) -> dict:
 
 @receiver(got_request_exception, dispatch_uid="orin.errors.note_outage")
 def _note_outage(sender, request=None, **kwargs) -> None:
-    import sys
-
     service = outage_of(sys.exc_info()[1])
     if service and request is not None:
         setattr(request, _OUTAGE_ATTR, service)

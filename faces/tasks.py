@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 from celery import shared_task
 from celery.signals import worker_process_init, worker_ready
@@ -58,17 +59,30 @@ def load_face_models(**kwargs) -> None:
 
 @worker_ready.connect
 def sweep_stale_frames_at_start(sender=None, **kwargs) -> None:
-    """A recognition worker that (re)starts queues the frames left behind while no broker or no
-    worker was there, instead of waiting for the next scheduled sweep."""
+    """A recognition worker that (re)starts sends the frames left behind while no broker or no
+    worker was there, instead of waiting for the scheduled sweep. It sweeps itself (a thread of
+    its main process) rather than queueing the sweep, which another worker could pick up."""
     from orin.celery import app
 
     consuming = set(getattr(app.amqp.queues, "consume_from", None) or ())
     if consuming and "recognition" not in consuming:
         return
+    threading.Thread(target=_sweep_at_start, name="orin-frame-sweep", daemon=True).start()
+
+
+def _sweep_at_start() -> None:
+    from django.db import connection
+
+    from faces.services.ingest import requeue_stale_frames as requeue
+
     try:
-        requeue_stale_frames.apply_async(queue="recognition")
+        sent = requeue()
+        if sent:
+            logger.info("start-up sweep: %d stored frame(s) sent to recognition again", sent)
     except Exception:  # noqa: BLE001 - the scheduled sweep runs anyway
-        logger.warning("could not queue the start-up frame sweep", exc_info=True)
+        logger.warning("the start-up frame sweep failed", exc_info=True)
+    finally:
+        connection.close()
 
 
 # Learning jobs (faces.services.training / reembed / rematch / quality_loop): on the

@@ -1,10 +1,20 @@
 """The console's websocket: one authenticated connection per page, joined to the groups of the
-user's sites (see `orin.live`). Pushes carry only what the user's role may read."""
+user's sites (see `orin.live`). Pushes carry only what the user's role may read.
+
+Redis restarts lose every group membership (the channel layer keeps them nowhere else), so a
+socket would stay open and silently receive nothing. The page pings every 20 s; each ping
+checks that the Redis behind the channel layer is the one the socket joined its groups on (its
+run_id). If not, or if Redis is away, the socket closes with 1012 (service restart) instead of
+answering. The page then reconnects, rejoins its groups and asks for what it missed since the
+last server time it heard.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
+import redis
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import timezone
@@ -14,10 +24,21 @@ from django_otp.models import Device
 
 from accounts import policy
 from accounts.services import mfa
-from orin import live
+from orin import degraded, live
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+CLOSE_SERVICE_RESTART = 1012
+
+
+def _redis_run_id() -> str | None:
+    """The run_id of the Redis behind the channel layer (it changes on restart); None if away."""
+    from surveillance.services.live_state import client
+
+    try:
+        return str(client().info("server").get("run_id") or "")
+    except (redis.RedisError, OSError):
+        return None
 
 
 def _access(user, session) -> tuple[list[str], set[str], bool] | None:
@@ -51,15 +72,24 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
         if not self.kinds:
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        for group in groups:
-            await self.channel_layer.group_add(group, self.channel_name)
+        self.redis_run_id = await sync_to_async(_redis_run_id, thread_sensitive=False)()
+        try:
+            for group in groups:
+                await self.channel_layer.group_add(group, self.channel_name)
+        except (redis.RedisError, OSError) as exc:  # the page retries with backoff
+            degraded.note("channel_layer", exc)
+            await self.close(code=CLOSE_SERVICE_RESTART)
+            return
         self.groups_joined = groups
         await self.accept()
         await self.send_json({"type": "hello", "server_time": timezone.now().isoformat(), "kinds": sorted(self.kinds)})
 
     async def disconnect(self, code):
-        for group in self.groups_joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
+        try:
+            for group in self.groups_joined:
+                await self.channel_layer.group_discard(group, self.channel_name)
+        except (redis.RedisError, OSError) as exc:  # Redis away: its groups expire or died with it
+            degraded.note("channel_layer", exc)
 
     async def receive_json(self, content, **kwargs):
         if not isinstance(content, dict):
@@ -77,7 +107,13 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
                 answer["events"] = [live.without_media(card) for card in answer.get("events", [])]
             await self.send_json(answer)
         elif content.get("type") == "ping":
-            await self.send_json({"type": "pong", "server_time": timezone.now().isoformat()})
+            answered_at = timezone.now()
+            run_id = await sync_to_async(_redis_run_id, thread_sensitive=False)()
+            if run_id is None or run_id != self.redis_run_id:
+                # Groups lost: no pong (its server_time would hide the gap from the page's catch-up).
+                await self.close(code=CLOSE_SERVICE_RESTART)
+                return
+            await self.send_json({"type": "pong", "server_time": answered_at.isoformat()})
 
     async def dispatch(self, message):
         # A push touches no database: skip Channels' close_old_connections() hop to the sync

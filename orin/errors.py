@@ -13,9 +13,10 @@ Two things Django and DRF leave open:
 
 from __future__ import annotations
 
-import logging
+import sys
 from http import HTTPStatus
 
+import psycopg
 import redis
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
@@ -23,8 +24,6 @@ from django.dispatch import receiver
 from django.http import HttpResponse, JsonResponse
 
 from orin import degraded
-
-logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 5
 API_PREFIX = "/api/"
@@ -34,8 +33,8 @@ _OUTAGE_ATTR = "_orin_service_unavailable"
 
 def outage_of(exc: BaseException | None) -> str | None:
     """Which service an exception says is away ("database", "redis"), or None."""
-    if isinstance(exc, OperationalError | InterfaceError):
-        return "database"
+    if isinstance(exc, OperationalError | InterfaceError | psycopg.OperationalError | psycopg.InterfaceError):
+        return "database"  # Django's wrappers, or the driver's own from code that used it directly
     if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
         return "redis"
     return None
@@ -51,8 +50,6 @@ def unavailable_body(service: str) -> dict:
 
 @receiver(got_request_exception, dispatch_uid="orin.errors.note_outage")
 def _note_outage(sender, request=None, **kwargs) -> None:
-    import sys
-
     service = outage_of(sys.exc_info()[1])
     if service and request is not None:
         setattr(request, _OUTAGE_ATTR, service)

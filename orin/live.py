@@ -42,6 +42,10 @@ MAX_ALERTS_PER_PUSH = 500
 # A reconnecting page older than this reloads instead of catching up.
 CATCH_UP_WINDOW = dt.timedelta(hours=1)
 CATCH_UP_LIMIT = 200
+# Rows are stamped (created_at) when written but pushed after their transaction commits: one
+# written just before the page's last server time can have had its push lost just after (Redis
+# went away). Catch-up looks back this much further; pages reload their lists, so repeats are harmless.
+CATCH_UP_MARGIN = dt.timedelta(seconds=60)
 
 
 def site_group(site_id) -> str:
@@ -202,6 +206,7 @@ def catch_up(user, since: dt.datetime) -> dict:
     if now - since > CATCH_UP_WINDOW:
         return {"type": "catch_up", "reload": True, "server_time": now.isoformat()}
     kinds = readable_kinds(user)
+    since = since - CATCH_UP_MARGIN
     alerts, events = [], []
     if "alert" in kinds:
         # Alerts carry no updated_at: changed ones are found among the last day's alerts.

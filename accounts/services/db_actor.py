@@ -103,8 +103,13 @@ def reset_session(connection) -> None:
     if connection.connection is None or connection.in_atomic_block:
         return
     if getattr(connection, "_orin_actor_session", NO_ACTOR) != NO_ACTOR:
-        with connection.connection.cursor() as cursor:
-            _apply(connection, cursor, NO_ACTOR)
+        try:
+            with connection.connection.cursor() as cursor:
+                _apply(connection, cursor, NO_ACTOR)
+        except connection.Database.Error:
+            # The session died (a database restart): it carries nothing to anyone; drop it, the
+            # next request connects afresh (connection_created clears the marker).
+            connection.close()
 
 
 _TRANSACTION_CONTROL = {"ROLLBACK ", "RELEASE S", "SAVEPOINT"}

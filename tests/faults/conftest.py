@@ -21,6 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+import kombu.pools
 import pytest
 from django.conf import settings
 from django.db import connection, connections
@@ -62,9 +63,9 @@ class Services:
         # workers under test reconnect by themselves, later tests in this process need fresh ones.
         from orin.celery import app
 
-        if app._pool is not None:  # what celery does after a fork: close the pool, make a new one on demand
-            app._pool.force_close_all()
-            app._pool = None
+        kombu.pools.reset()  # closes them and empties kombu's registry; celery makes new ones on demand
+        app._pool = None
+        app.amqp._producer_pool = None
 
     def stop_postgres(self) -> None:
         assert self.postgres.stop(), "the embedded PostgreSQL was not running"
@@ -95,9 +96,9 @@ def services(django_db_setup, django_db_blocker):
         svc.start_postgres()
 
 
-def start_web(log_name: str) -> tuple[object, str]:
+def start_web(log_name: str, port: int | None = None) -> tuple[object, str]:
     """`python -m orin.web_server` (daphne) against the test database; returns (process, base URL)."""
-    port = free_port()
+    port = port or free_port()
     log_path = ROOT / "test-artifacts" / "logs" / f"{log_name}.log"
     log_path.unlink(missing_ok=True)  # this run's lines only
     proc = start_process(
@@ -157,6 +158,7 @@ class EdgeDevice:
     raw_key: str
     camera_id: str
     batch_size: int = 10
+    pause: float = 0.0  # seconds between batches
     statuses: Counter = field(default_factory=Counter)
     stored_keys: list[str] = field(default_factory=list)
     unexpected: list[Answer] = field(default_factory=list)
@@ -229,3 +231,5 @@ class EdgeDevice:
                     if time.monotonic() - stopped_at > deadline_after_stop:
                         return
                 time.sleep(0.2)  # a real device would honour Retry-After; the test keeps it short
+            if self.pause:
+                self._stop.wait(self.pause)

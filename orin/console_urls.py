@@ -38,3 +38,7 @@ CONSOLE_ROUTES += [
     ("live/", video_console.live_grid, "console_video_live", False),
     ("live/<uuid:camera_id>.jpg", video_console.live_picture, "console_video_live_picture", False),
 ]
+CONSOLE_ROUTES += [
+    ("recordings/export/<uuid:request_id>.zip", video_console.export_package, "console_video_export_package", False),
+    ("recordings/verify/", video_console.verify_export, "console_video_verify", False),
+]

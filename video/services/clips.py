@@ -201,7 +201,12 @@ def process_clip_request(request_id, now: dt.datetime | None = None) -> Outcome:
     status, message = ClipStatus.READY, ""
     if holes:
         status, message = ClipStatus.PARTIAL, f"Partial clip: {_describe(holes)}."
-    _update(request, status=status, message=message, video_clip=clip, progress=100)
+    _update(request, status=status, message=message, video_clip=clip, progress=100 if request.alert_id else 95)
+    if request.alert_id is None:  # an operator's export: the signed package is what leaves ORIN
+        from video.services.exports import build_package
+
+        build_package(request)
+        _update(request, progress=100)
     if request.event_id:
         Event.objects.filter(pk=request.event_id).update(video_clip_path=clip.media_file.storage_path)
     return Outcome(request)

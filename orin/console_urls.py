@@ -62,3 +62,7 @@ CONSOLE_ROUTES += [
     ("scenes/", scenes_console.scene_search, "console_scenes", False),
     ("scenes/describe/", scenes_console.describe_this, "console_scenes_describe", False),
 ]
+CONSOLE_ROUTES += [
+    ("recordings/export/<uuid:request_id>.zip", video_console.export_package, "console_video_export_package", False),
+    ("recordings/verify/", video_console.verify_export, "console_video_verify", False),
+]

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from orin.admin_tools import PartitionedModelAdmin, ReadOnlyAdminMixin, ScopedModelAdmin, TimeRangeFilter
-from video.models import ClipRequest, EvidenceLock, Recording
+from video.models import ClipRequest, CustodyEntry, EvidenceLock, Recording
 
 
 class StartTimeRangeFilter(TimeRangeFilter):
@@ -46,3 +46,9 @@ class ClipRequestAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     list_display = ["created_at", "camera", "alert", "start_time", "end_time", "status", "message"]
     list_filter = ["status"]
     list_select_related = ["camera"]
+
+
+@admin.register(CustodyEntry)
+class CustodyEntryAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    list_display = ["at", "action", "username", "export"]
+    list_filter = ["action"]

@@ -8,7 +8,8 @@ import datetime as dt
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, JsonResponse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -19,8 +20,8 @@ from accounts.services.audit import record_access
 from alerts.models import Alert
 from surveillance.models import Camera, VideoClip
 from video.forms import ExportForm, RecordingsForm
-from video.models import ClipRequest, Recording
-from video.services import clips, playback
+from video.models import ClipRequest, CustodyAction, Recording
+from video.services import clips, exports, playback
 
 
 def _page(request, template: str, title: str, **context) -> TemplateResponse:
@@ -140,7 +141,7 @@ def _export_state(export: ClipRequest) -> dict:
         "progress": export.progress,
         "message": export.message,
         "clip": clip_url(export.video_clip),
-        "download": clip_url(export.video_clip),
+        "download": reverse("admin:console_video_export_package", args=[export.pk]) if export.progress == 100 else None,
     }
 
 
@@ -179,3 +180,33 @@ def live_grid(request):
     return _page(
         request, "admin/console/video_live.html", "Live view", cameras=list(cameras.select_related("dvr__site"))
     )
+
+
+def export_package(request, request_id):
+    """The signed zip of an export (clip + manifest.json + manifest.sig); logged in its custody."""
+    export = get_object_or_404(ClipRequest.objects.restrict(request.user, "export"), pk=request_id, alert__isnull=True)
+    name = exports.package_name(export)
+    if not default_storage.exists(name):
+        raise Http404("The export is not packaged yet.")
+    exports.log_custody(export, CustodyAction.DOWNLOADED, request.user)
+    record_access(request.user, "media_export", "clip_request", export.pk, request=request, name=name)
+    response = FileResponse(
+        default_storage.open(name, "rb"), as_attachment=True, filename=f"orin-export-{export.pk}.zip"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def verify_export(request):
+    """Upload a package: is it what ORIN signed? (the same check as `manage.py verify_export`)."""
+    result = None
+    if request.method == "POST":
+        upload = request.FILES.get("package")
+        if upload is None:
+            return JsonResponse({"error": "attach the export's zip as `package`"}, status=400)
+        result = exports.verify_package(upload.read())
+        export_id = result.manifest.get("export_id")
+        export = ClipRequest.objects.restrict(request.user).filter(pk=export_id).first() if export_id else None
+        if export is not None:
+            exports.log_custody(export, CustodyAction.VERIFIED, request.user, ok=result.ok, problems=result.problems)
+    return _page(request, "admin/console/video_verify.html", "Verify an export", result=result)

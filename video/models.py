@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from accounts.crypto import EncryptedTextField
 from accounts.scoping import scoped_manager
 
 
@@ -131,3 +132,53 @@ class ClipRequest(models.Model):
 
     def __str__(self) -> str:
         return f"clip {self.camera_id} {self.start_time:%Y-%m-%d %H:%M:%S} {self.status}"
+
+
+class SiteSigningKey(models.Model):
+    """The Ed25519 key a site's exports are signed with. The private half is encrypted at rest
+    (accounts.crypto); the public half is printed in every manifest and checked by `verify`."""
+
+    site = models.OneToOneField("surveillance.Site", on_delete=models.CASCADE, related_name="signing_key")
+    private_key = EncryptedTextField(help_text="raw 32-byte Ed25519 seed, base64")
+    public_key = models.CharField(max_length=64, help_text="raw 32-byte Ed25519 public key, base64")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = scoped_manager("sites", site="site")
+
+    class Meta:
+        db_table = "site_signing_keys"
+
+    def __str__(self) -> str:
+        return f"signing key of {self.site_id}"
+
+
+class CustodyAction(models.TextChoices):
+    EXPORTED = "exported"
+    VIEWED = "viewed"
+    DOWNLOADED = "downloaded"
+    VERIFIED = "verified"
+
+
+class CustodyEntry(models.Model):
+    """Append-only chain of custody of an export: who exported, viewed, downloaded or verified
+    it, and when (rows are only ever inserted; the admin shows them read-only)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    export = models.ForeignKey(ClipRequest, on_delete=models.PROTECT, related_name="custody")
+    action = models.CharField(max_length=20, choices=CustodyAction.choices)
+    # No cascade into an append-only table: the user id stays, the name is kept beside it.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.DO_NOTHING, db_constraint=False, null=True, blank=True, related_name="+"
+    )
+    username = models.CharField(max_length=150, blank=True, default="")
+    details = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    objects = scoped_manager("media", camera="export__camera")
+
+    class Meta:
+        db_table = "export_custody_log"
+        ordering = ["at"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.export_id} by {self.user_id} at {self.at:%Y-%m-%d %H:%M:%S}"

@@ -18,7 +18,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.mark.timeout(90)
 def test_alert_clip_plays_in_the_browser(open_page, recordings_root, h264_source):  # noqa: F811
     site = SiteFactory(name="Playback site")
-    camera = CameraFactory(dvr__site=site, config={"recording": True, "clip_pre_seconds": 3, "clip_post_seconds": 5})
+    config = {"recording": True, "clip_pre_seconds": 3, "clip_post_seconds": 5}
+    camera = CameraFactory(dvr__site=site, config=config, rtsp_url="tcp://127.0.0.1:9")
     start = timezone.now() - dt.timedelta(minutes=5)
     record_offline(camera, recordings_root, h264_source, start, seconds=12)
     alert = raise_alert(camera=camera, alert_type="intrusion", severity="high", message="Someone at the gate")

@@ -50,8 +50,8 @@ def test_recordings_and_exports_per_site(recordings_root, h264_source, django_ca
     assert len(done["checksum"]) == 64 and done["clip_url"].endswith(".mp4")
 
     theirs = {**body, "camera": str(cameras["b"].pk)}
-    assert client.post("/api/v1/clip-requests/", theirs, format="json").status_code in (400, 404)
+    assert client.post("/api/v1/clip-requests/", theirs, format="json").status_code == 404
     backwards = {**body, "end_time": start.isoformat()}
     answer = client.post("/api/v1/clip-requests/", backwards, format="json")
-    assert answer.status_code == 400 and "end_time" in answer.json()
+    assert answer.status_code == 400 and "end_time" in answer.json()["fields"]
     assert ClipRequest.objects.count() == 1

@@ -45,7 +45,7 @@ def test_an_alert_gets_a_locked_window_and_its_clip(
     announced = [c for c in callbacks if c.__qualname__.startswith("announce.")]
     with django_capture_on_commit_callbacks(execute=False) as scheduled:
         announced[0]()  # alerts_changed → video's receiver; the Celery task it schedules is run below
-    assert [c for c in scheduled if c.__qualname__.startswith("plan_alert_clip.")]
+    assert [c for c in scheduled if c.__qualname__.startswith("plan_alert_clips.")]
     request = ClipRequest.objects.get(alert=alert)
     assert (request.start_time, request.end_time) == (
         event.timestamp - dt.timedelta(seconds=3),

@@ -67,33 +67,41 @@ def clip_window(camera: Camera, at: dt.datetime) -> tuple[dt.datetime, dt.dateti
 
 def on_alerts_changed(sender, alerts, change: str, **kwargs) -> None:
     """`alerts_changed` receiver (runs after the alerts' transaction committed)."""
-    if change != "created":
-        return
-    for alert in alerts:
-        if alert.camera_id:
-            plan_alert_clip(alert)
+    if change == "created":
+        plan_alert_clips([alert for alert in alerts if alert.camera_id])
 
 
 def plan_alert_clip(alert) -> ClipRequest:
-    """Lock the alert's window as evidence and schedule its clip (or say why there is none)."""
-    camera = Camera.objects.get(pk=alert.camera_id)
-    at = alert.first_seen or alert.created_at or timezone.now()
-    start, end = clip_window(camera, at)
-    with transaction.atomic():
-        EvidenceLock.objects.create(
-            camera=camera, start_time=start, end_time=end, alert=alert, reason=f"alert {alert.pk}"
-        )
-        request, created = ClipRequest.objects.get_or_create(
-            alert=alert,
-            defaults={"camera": camera, "event_id": alert.event_id, "start_time": start, "end_time": end},
-        )
-        if created and not camera_records(camera):
+    plan_alert_clips([alert])
+    return ClipRequest.objects.get(alert=alert)
+
+
+def plan_alert_clips(alerts: list) -> list[ClipRequest]:
+    """Lock each alert's window as evidence and schedule its clip, or say why there is none.
+    One query per kind of row for the whole batch: an ingest batch can raise thousands."""
+    if not alerts:
+        return []
+    cameras = Camera.objects.in_bulk({alert.camera_id for alert in alerts})
+    already = set(ClipRequest.objects.filter(alert__in=alerts).values_list("alert_id", flat=True))
+    locks, requests = [], []
+    for alert in alerts:
+        camera = cameras.get(alert.camera_id)
+        if camera is None or alert.pk in already:
+            continue
+        start, end = clip_window(camera, alert.first_seen or alert.created_at or timezone.now())
+        window = {"camera": camera, "alert": alert, "start_time": start, "end_time": end}
+        locks.append(EvidenceLock(**window, reason=f"alert {alert.pk}"))
+        request = ClipRequest(**window, event_id=alert.event_id)
+        if not camera_records(camera):
             request.status = ClipStatus.NO_RECORDING
             request.message = f"No clip: recording is off for camera {camera.name}."
-            request.save(update_fields=["status", "message", "updated_at"])
-        elif created:
-            transaction.on_commit(lambda: schedule_cut(request))
-    return request
+        requests.append(request)
+    with transaction.atomic():
+        EvidenceLock.objects.bulk_create(locks)
+        ClipRequest.objects.bulk_create(requests, ignore_conflicts=True)  # a second announce of the same alert
+        waiting = [r for r in requests if r.status == ClipStatus.WAITING]
+        transaction.on_commit(lambda: [schedule_cut(r) for r in waiting])
+    return requests
 
 
 def request_export(*, camera: Camera, start: dt.datetime, end: dt.datetime, user=None, reason: str = "") -> ClipRequest:
@@ -193,7 +201,12 @@ def process_clip_request(request_id, now: dt.datetime | None = None) -> Outcome:
     status, message = ClipStatus.READY, ""
     if holes:
         status, message = ClipStatus.PARTIAL, f"Partial clip: {_describe(holes)}."
-    _update(request, status=status, message=message, video_clip=clip, progress=100)
+    _update(request, status=status, message=message, video_clip=clip, progress=100 if request.alert_id else 95)
+    if request.alert_id is None:  # an operator's export: the signed package is what leaves ORIN
+        from video.services.exports import build_package
+
+        build_package(request)
+        _update(request, progress=100)
     if request.event_id:
         Event.objects.filter(pk=request.event_id).update(video_clip_path=clip.media_file.storage_path)
     return Outcome(request)

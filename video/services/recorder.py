@@ -93,7 +93,7 @@ def ffmpeg_command(
     url: str, info: SourceInfo, session_dir: Path, segment_seconds: int, loop_file: bool, live: list[str] = ()
 ) -> list[str]:
     return [
-        ffmpeg.ffmpeg_binary(), "-hide_banner", "-nostdin", "-loglevel", "warning",
+        ffmpeg.ffmpeg_binary(), "-hide_banner", "-nostdin", "-y", "-loglevel", "warning",
         *ffmpeg.input_args(url, loop_file=loop_file),
         "-map", "0:v:0", "-an", *encode_args(info),
         "-f", "segment", "-segment_time", str(segment_seconds), "-segment_format", "mpegts",

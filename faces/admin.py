@@ -25,12 +25,14 @@ from faces.models import (
     WatchlistEntry,
 )
 from faces.services import review
+from faces.services.identify import where_seen
 from faces.services.model_pack import ModelPackError
 from orin.admin_tools import (
     ReadOnlyAdminMixin,
     ScopedModelAdmin,
     ScopedTabularInline,
 )
+from surveillance.models import Event
 
 
 def crop_thumbnail(storage_name: str, size: int = 64) -> str:
@@ -167,9 +169,11 @@ class PersonAdmin(ScopedModelAdmin):
                 )
             except (review.NoFaceFound, ModelPackError) as exc:
                 form.add_error("image", str(exc))
+        seen = where_seen(matches or [], Event.objects.restrict(request.user))
         rows = [
             {
                 "match": m,
+                "seen": seen.get(m.id, []),
                 "url": reverse(
                     f"admin:faces_{'person' if m.kind == 'person' else 'personcluster'}_change", args=[m.id]
                 ),

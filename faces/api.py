@@ -14,9 +14,11 @@ from accounts.authentication import DeviceKeyAuthentication
 from accounts.policy import can
 from accounts.rest.access import restrict_for
 from faces.models import PersonCluster
+from faces.services.identify import where_seen
 from faces.services.ingest import FrameRejected, resolve_camera, submit_frame
 from faces.services.model_pack import ModelPackError
 from faces.services.review import NoFaceFound, search_faces
+from surveillance.models import Event
 
 
 class FrameIngestSerializer(serializers.Serializer):
@@ -100,6 +102,13 @@ class FaceSearchSerializer(serializers.Serializer):
     top_k = serializers.IntegerField(required=False, min_value=1, max_value=50, default=5)
 
 
+class FaceSightingSerializer(serializers.Serializer):
+    event_id = serializers.UUIDField()
+    timestamp = serializers.DateTimeField()
+    camera = serializers.CharField()
+    site = serializers.CharField()
+
+
 class FaceMatchSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["person", "cluster"])
     id = serializers.UUIDField()
@@ -107,6 +116,7 @@ class FaceMatchSerializer(serializers.Serializer):
     similarity = serializers.FloatField()
     status = serializers.CharField()
     crop_url = serializers.CharField(allow_null=True)
+    seen = FaceSightingSerializer(many=True, help_text="Latest sightings at the sites you may see")
 
 
 class FaceSearchView(APIView):
@@ -131,6 +141,7 @@ class FaceSearchView(APIView):
             raise ValidationError({"image": [str(exc)]}) from exc
         except ModelPackError as exc:
             raise FaceModelsUnavailable(str(exc)) from exc
+        seen = where_seen(matches, restrict_for(request, Event.objects.all()))
         rows = [
             {
                 "kind": m.kind,
@@ -139,6 +150,7 @@ class FaceSearchView(APIView):
                 "similarity": round(m.similarity, 4),
                 "status": m.status,
                 "crop_url": m.crop_url,
+                "seen": [vars(s) for s in seen[m.id]],
             }
             for m in matches
         ]

@@ -95,6 +95,17 @@ def reembed_gallery(version_id, *, on_progress: Callable[[int, int], None] | Non
         ModelVersion.objects.filter(pk=target.pk).update(gallery_status=GalleryStatus.COMPLETE)
         target.refresh_from_db()
         return target
+    try:
+        return _reembed(target, source, on_progress)
+    except Exception as exc:
+        # Progress so far stays (the next run resumes from it); the page says why it stopped.
+        ModelVersion.objects.filter(pk=target.pk).update(
+            gallery_status=GalleryStatus.FAILED, gallery_error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        raise
+
+
+def _reembed(target: ModelVersion, source: str, on_progress) -> ModelVersion:
     engine = get_engine(Path(target.pack_path), target.gallery_version)
     total = FaceEmbedding.objects.filter(model_version=source).count()
     ModelVersion.objects.filter(pk=target.pk).update(
@@ -149,3 +160,16 @@ def sync_owners(target_version: str, source_version: str) -> None:
         params = {"target": target_version, "source": source_version}
         cursor.execute(_SYNC_OWNERS, params)
         cursor.execute(_DROP_FORGOTTEN, params)
+
+
+def copy_stragglers(version_id, source_version: str) -> int:
+    """Faces that recognition transactions begun before a promotion wrote under the old pack
+    after it: copied into the new gallery (run shortly after the switch), owners synced."""
+    target = ModelVersion.objects.filter(pk=version_id).first()
+    if target is None:
+        return 0  # the version was deleted meanwhile
+    faces = list(pending_faces(target, source_version)[:1000])
+    with transaction.atomic():
+        copied = copy_faces(target, faces)
+        sync_owners(target.gallery_version, source_version)
+    return copied

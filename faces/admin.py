@@ -347,7 +347,10 @@ class ReviewActionAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
 
 
 @admin.register(TrainingDataset)
-class TrainingDatasetAdmin(ScopedModelAdmin):
+class TrainingDatasetAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    """Built, calibrated, promoted and rolled back on the console's Recognition models page
+    (named, audited actions); the admin only shows the rows."""
+
     list_display = [
         "name",
         "version",
@@ -364,7 +367,7 @@ class TrainingDatasetAdmin(ScopedModelAdmin):
 
 
 @admin.register(TrainingJob)
-class TrainingJobAdmin(ScopedModelAdmin):
+class TrainingJobAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     list_display = [
         "dataset",
         "model_version_from",
@@ -381,10 +384,13 @@ class TrainingJobAdmin(ScopedModelAdmin):
 
 
 @admin.register(ModelVersion)
-class ModelVersionAdmin(ScopedModelAdmin):
+class ModelVersionAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     list_display = [
         "version_string",
         "is_production",
+        "gallery_status",
+        "match_threshold",
+        "cluster_threshold",
         "is_rollback_available",
         "deployed_at",
         "created_at",

@@ -71,6 +71,8 @@ def test_calibration_on_the_dataset_separates_the_identities(named_group, review
     assert job.status == TrainingJobStatus.COMPLETED, job.error
     metrics = job.metrics
     assert metrics["precision_at_match"] >= 0.995 and metrics["recall_at_match"] > 0.5
+    assert metrics["match_threshold"] >= calibration.MIN_THRESHOLD
+    assert metrics["supported"] is False  # a dozen faces cannot support 99.5 %: the page says so
     curves = metrics["curves"]
     assert len(curves["threshold"]) == len(curves["precision"]) == len(curves["fmr"]) == 101
     # Separated: the impostor pairs stop (FMR 0) below where the genuine pairs start failing.

@@ -148,3 +148,21 @@ def test_enrolment_turns_the_matching_unknown_cluster_into_a_suggestion(yao, han
     assert again.cluster.__class__.objects.get(pk=unknown.cluster_id).status == ClusterStatus.REVIEWED
     assert MatchSuggestion.objects.get(pk=again.pk).status == SuggestionStatus.ACCEPTED
     assert FaceEmbedding.objects.filter(person=person, event_id=unknown.id).exists()
+
+
+def test_the_chart_is_well_formed_svg_with_escaped_labels_and_gaps():
+    import xml.etree.ElementTree as ET
+
+    from faces.services.charts import line_chart
+
+    svg = line_chart(
+        [0.0, 0.5, 1.0],
+        {"<precision>": [1.0, None, 0.5], "recall": [0.2, 0.4, 0.6]},
+        marker=0.5,
+        title='a "title" & more',
+    )
+    root = ET.fromstring(str(svg))  # noqa: S314  (our own markup)
+    ns = "{http://www.w3.org/2000/svg}"
+    assert len(root.findall(f"{ns}polyline")) == 1  # recall; precision's gap leaves two lone points
+    assert len(root.findall(f"{ns}circle")) == 2
+    assert "<precision>" in [t.text for t in root.findall(f"{ns}text")]

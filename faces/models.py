@@ -108,6 +108,7 @@ class GalleryStatus(models.TextChoices):
     EMBEDDING = "embedding"
     COMPLETE = "complete"
     FAILED = "failed"
+    CANCELLED = "cancelled"
 
 
 class SampleSplit(models.TextChoices):

@@ -166,3 +166,26 @@ def test_the_chart_is_well_formed_svg_with_escaped_labels_and_gaps():
     assert len(root.findall(f"{ns}polyline")) == 1  # recall; precision's gap leaves two lone points
     assert len(root.findall(f"{ns}circle")) == 2
     assert "<precision>" in [t.text for t in root.findall(f"{ns}text")]
+
+
+def test_reembedding_stops_when_cancelled_and_resumes_where_it_stopped(named_group, tmp_path):
+    from faces.services import reembed
+    from faces.services.model_pack import model_pack_dir
+    from faces.services.versions import VersionError, create_version, production, promote
+
+    copy = tmp_path / "pack_copy"
+    copy.mkdir()
+    for model in model_pack_dir().glob("*.onnx"):
+        (copy / model.name).symlink_to(model)
+    version = create_version("pack_copy", copy)
+    total = FaceEmbedding.objects.filter(model_version=production().version).count()
+    assert total > 5
+
+    stopped = reembed.reembed_gallery(version.pk, batch=5, on_progress=lambda done, _: reembed.cancel(version))
+    assert (stopped.gallery_status, stopped.gallery_done) == ("cancelled", 5)
+    with pytest.raises(VersionError, match="cancelled"):
+        promote(stopped, UserFactory(role_name="super_admin"))
+
+    assert reembed.start(stopped).gallery_status == "pending"
+    resumed = reembed.reembed_gallery(version.pk, batch=5)
+    assert (resumed.gallery_status, resumed.gallery_done, resumed.gallery_total) == ("complete", total, total)

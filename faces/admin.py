@@ -24,12 +24,14 @@ from faces.models import (
     WatchlistEntry,
 )
 from faces.services import review
+from faces.services.identify import where_seen
 from faces.services.model_pack import ModelPackError
 from orin.admin_tools import (
     ReadOnlyAdminMixin,
     ScopedModelAdmin,
     ScopedTabularInline,
 )
+from surveillance.models import Event
 from surveillance.services.media_access import THUMBNAIL_WIDTHS, media_url
 
 
@@ -168,9 +170,11 @@ class PersonAdmin(ScopedModelAdmin):
                 )
             except (review.NoFaceFound, ModelPackError) as exc:
                 form.add_error("image", str(exc))
+        seen = where_seen(matches or [], Event.objects.restrict(request.user))
         rows = [
             {
                 "match": m,
+                "seen": seen.get(m.id, []),
                 "url": reverse(
                     f"admin:faces_{'person' if m.kind == 'person' else 'personcluster'}_change", args=[m.id]
                 ),
@@ -344,7 +348,10 @@ class ReviewActionAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
 
 
 @admin.register(TrainingDataset)
-class TrainingDatasetAdmin(ScopedModelAdmin):
+class TrainingDatasetAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    """Built, calibrated, promoted and rolled back on the console's Recognition models page
+    (named, audited actions); the admin only shows the rows."""
+
     list_display = [
         "name",
         "version",
@@ -361,7 +368,7 @@ class TrainingDatasetAdmin(ScopedModelAdmin):
 
 
 @admin.register(TrainingJob)
-class TrainingJobAdmin(ScopedModelAdmin):
+class TrainingJobAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     list_display = [
         "dataset",
         "model_version_from",
@@ -378,10 +385,13 @@ class TrainingJobAdmin(ScopedModelAdmin):
 
 
 @admin.register(ModelVersion)
-class ModelVersionAdmin(ScopedModelAdmin):
+class ModelVersionAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     list_display = [
         "version_string",
         "is_production",
+        "gallery_status",
+        "match_threshold",
+        "cluster_threshold",
         "is_rollback_available",
         "deployed_at",
         "created_at",

@@ -13,9 +13,11 @@ from rest_framework.views import APIView
 from accounts.authentication import DeviceKeyAuthentication
 from accounts.policy import can
 from accounts.rest.access import restrict_for
+from faces.services.identify import where_seen
 from faces.services.ingest import FrameRejected, resolve_camera, submit_frame
 from faces.services.model_pack import ModelPackError
 from faces.services.review import NoFaceFound, identify_face
+from surveillance.models import Event
 from surveillance.rest.media import signed_download
 from surveillance.services.media_access import find_visible_media
 
@@ -101,6 +103,13 @@ class FaceSearchSerializer(serializers.Serializer):
     top_k = serializers.IntegerField(required=False, min_value=1, max_value=50, default=5)
 
 
+class FaceSightingSerializer(serializers.Serializer):
+    event_id = serializers.UUIDField()
+    timestamp = serializers.DateTimeField()
+    camera = serializers.CharField()
+    site = serializers.CharField()
+
+
 class FaceMatchSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["person", "cluster"])
     id = serializers.UUIDField()
@@ -108,6 +117,7 @@ class FaceMatchSerializer(serializers.Serializer):
     similarity = serializers.FloatField()
     status = serializers.CharField()
     crop_url = serializers.CharField(allow_null=True)
+    seen = FaceSightingSerializer(many=True, help_text="Latest sightings at the sites you may see")
 
 
 class FaceSearchView(APIView):
@@ -133,6 +143,7 @@ class FaceSearchView(APIView):
             raise ValidationError({"image": [str(exc)]}) from exc
         except ModelPackError as exc:
             raise FaceModelsUnavailable(str(exc)) from exc
+        seen = where_seen(matches, restrict_for(request, Event.objects.all()))
         rows = [
             {
                 "kind": m.kind,
@@ -145,6 +156,7 @@ class FaceSearchView(APIView):
                 "crop_url": signed_download(request, m.crop_path)[0]
                 if m.crop_path and find_visible_media(request.user, m.crop_path)
                 else None,
+                "seen": [vars(s) for s in seen[m.id]],
             }
             for m in matches
         ]

@@ -144,11 +144,17 @@ def _add_version(request, data) -> str:
 
 
 def _reembed(request, data) -> str:
-    from faces.tasks import reembed_gallery
+    from faces.services import reembed
 
-    version = _version(request, data)
-    reembed_gallery.delay(str(version.pk))
+    version = reembed.start(_version(request, data))
     return f"Re-embedding the gallery for {version.version_string} (resumes where it stopped)."
+
+
+def _cancel_reembed(request, data) -> str:
+    from faces.services import reembed
+
+    version = reembed.cancel(_version(request, data))
+    return f"Re-embedding for {version.version_string}: {version.gallery_status}."
 
 
 def _promote(request, data) -> str:
@@ -176,6 +182,7 @@ ACTIONS = {
     "cancel": ("trigger", _cancel),
     "add_version": ("trigger", _add_version),
     "reembed": ("trigger", _reembed),
+    "cancel_reembed": ("trigger", _cancel_reembed),
     "apply": ("approve", _apply),
     "promote": ("approve", _promote),
     "rollback": ("approve", _rollback),

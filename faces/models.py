@@ -109,6 +109,7 @@ class GalleryStatus(models.TextChoices):
     EMBEDDING = "embedding"
     COMPLETE = "complete"
     FAILED = "failed"
+    CANCELLED = "cancelled"
 
 
 class SampleSplit(models.TextChoices):

@@ -110,6 +110,13 @@ def reembed_gallery(version_id: str) -> int:
 
 
 @shared_task
+def reembed_stragglers(version_id: str, source_version: str) -> int:
+    from faces.services.reembed import copy_stragglers
+
+    return copy_stragglers(version_id, source_version)
+
+
+@shared_task
 def rematch_unknowns(person_id: str | None, reason: str, reviewer_id: int | None = None) -> int:
     from django.contrib.auth import get_user_model
 

@@ -446,10 +446,9 @@ class ModelVersionViewSet(PolicyViewSetMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=None, responses={202: s.ModelVersionSerializer})
     @action(detail=True, methods=["post"])
     def reembed(self, request, pk=None):
-        from faces.tasks import reembed_gallery
+        from faces.services import reembed
 
-        version = self.get_object()
-        reembed_gallery.delay(str(version.pk))
+        version = reembed.start(self.get_object())
         return Response(self.get_serializer(version).data, status=status.HTTP_202_ACCEPTED)
 
 

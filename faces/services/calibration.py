@@ -26,6 +26,10 @@ from faces.models import DatasetSample, FaceEmbedding, SampleSplit, TrainingJob
 BINS = np.linspace(-1.0, 1.0, 2001)  # 0.001 wide
 CURVE_POINTS = np.round(np.arange(0.0, 1.0001, 0.01), 2)
 CLUSTER_FMR = 1e-3
+# No threshold below this is proposed: with the ArcFace packs, different people rarely exceed
+# ~0.25 cosine, and a small validation set whose strangers all score below 0 would otherwise
+# "reach" any precision at 0 (see `supported` in the metrics for whether the set is big enough).
+MIN_THRESHOLD = 0.2
 ROWS_PER_CHUNK = 1024
 
 
@@ -99,9 +103,10 @@ def measure(
     at = lambda cum, i: int(cum[i]) if i < len(cum) else 0  # noqa: E731
     fmr = np.array([at(impostor_above, i) / max(impostor_total, 1) for i in edge])
     fnmr = np.array([1 - at(genuine_above, i) / max(genuine_total, 1) for i in edge])
-    reaching = np.flatnonzero((precision >= target_precision) & (right > 0))
+    allowed = thresholds >= MIN_THRESHOLD
+    reaching = np.flatnonzero((precision >= target_precision) & (right > 0) & allowed)
     match_threshold = float(thresholds[reaching[0]]) if len(reaching) else None
-    safe = np.flatnonzero(fmr <= CLUSTER_FMR)
+    safe = np.flatnonzero((fmr <= CLUSTER_FMR) & allowed)
     cluster_threshold = float(thresholds[safe[0]]) if len(safe) else None
     index = int(reaching[0]) if len(reaching) else None
     return {
@@ -112,6 +117,9 @@ def measure(
         "target_precision": target_precision,
         "match_threshold": match_threshold,
         "cluster_threshold": cluster_threshold,
+        # Zero errors in n trials bound the error rate by ~3/n (95 %): the target is only
+        # supported by the data when the stranger probes are that many.
+        "supported": bool(n >= 3 / max(1e-9, 1 - target_precision)),
         "precision_at_match": None if index is None else round(float(precision[index]), 4),
         "recall_at_match": None if index is None else round(float(recall[index]), 4),
         "curves": {

@@ -89,3 +89,30 @@ def identify_face(user, image_bytes: bytes, top_k: int = 5, *, request=None, via
         results=[f"{m.kind}:{m.id}:{m.similarity:.3f}" for m in matches],
     )
     return matches
+
+
+@dataclass(frozen=True)
+class Sighting:
+    event_id: uuid.UUID
+    timestamp: object
+    camera: str
+    site: str
+
+
+SIGHTINGS_PER_MATCH = 5
+
+
+def where_seen(matches: list[Match], events, per_match: int = SIGHTINGS_PER_MATCH) -> dict[uuid.UUID, list[Sighting]]:
+    """The latest sightings of each match, among `events` (the caller's restricted Event
+    queryset): "who is this?" then shows where an unnamed stranger was seen, at the sites the
+    caller may see only."""
+    seen: dict[uuid.UUID, list[Sighting]] = {}
+    for match in matches:
+        owner = {"cluster_id": match.id} if match.kind == "cluster" else {"person_id": match.id}
+        rows = (
+            events.filter(**owner)
+            .order_by("-timestamp")
+            .values_list("id", "timestamp", "camera__name", "camera__dvr__site__name")[:per_match]
+        )
+        seen[match.id] = [Sighting(*row) for row in rows]
+    return seen

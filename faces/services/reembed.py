@@ -28,6 +28,28 @@ logger = logging.getLogger(__name__)
 BATCH = 32
 
 
+def start(version: ModelVersion) -> ModelVersion:
+    """Queue (or resume) the re-embedding of `version`'s gallery."""
+    from faces.tasks import reembed_gallery
+
+    ModelVersion.objects.filter(pk=version.pk).exclude(gallery_status=GalleryStatus.EMBEDDING).update(
+        gallery_status=GalleryStatus.PENDING
+    )
+    transaction.on_commit(lambda: reembed_gallery.delay(str(version.pk)))
+    version.refresh_from_db()
+    return version
+
+
+def cancel(version: ModelVersion) -> ModelVersion:
+    """Stop a running re-embedding after its current batch; what is embedded stays, and
+    re-embedding again resumes from there."""
+    ModelVersion.objects.filter(
+        pk=version.pk, gallery_status__in=[GalleryStatus.PENDING, GalleryStatus.EMBEDDING]
+    ).update(gallery_status=GalleryStatus.CANCELLED)
+    version.refresh_from_db()
+    return version
+
+
 def pending_faces(target: ModelVersion, source_version: str) -> QuerySet[FaceEmbedding]:
     """Faces of the source gallery that the target has no embedding of yet (oldest first)."""
     done = FaceEmbedding.objects.filter(
@@ -84,9 +106,11 @@ def copy_faces(target: ModelVersion, faces: list[FaceEmbedding], engine: FaceEng
     return len(copies)
 
 
-def reembed_gallery(version_id, *, on_progress: Callable[[int, int], None] | None = None) -> ModelVersion:
+def reembed_gallery(
+    version_id, *, on_progress: Callable[[int, int], None] | None = None, batch: int = BATCH
+) -> ModelVersion:
     """Embed every gallery face of production with `version`'s pack; resumable, and safe to run
-    twice (the second finds nothing pending)."""
+    twice (the second finds nothing pending). Stops after the batch in which it was cancelled."""
     from faces.services.versions import production
 
     target = ModelVersion.objects.get(pk=version_id)
@@ -95,14 +119,33 @@ def reembed_gallery(version_id, *, on_progress: Callable[[int, int], None] | Non
         ModelVersion.objects.filter(pk=target.pk).update(gallery_status=GalleryStatus.COMPLETE)
         target.refresh_from_db()
         return target
+    try:
+        return _reembed(target, source, on_progress, batch)
+    except Exception as exc:
+        # Progress so far stays (the next run resumes from it); the page says why it stopped.
+        ModelVersion.objects.filter(pk=target.pk).update(
+            gallery_status=GalleryStatus.FAILED, gallery_error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        raise
+
+
+def _reembed(target: ModelVersion, source: str, on_progress, size: int) -> ModelVersion:
     engine = get_engine(Path(target.pack_path), target.gallery_version)
     total = FaceEmbedding.objects.filter(model_version=source).count()
-    ModelVersion.objects.filter(pk=target.pk).update(
-        gallery_status=GalleryStatus.EMBEDDING, gallery_total=total, gallery_error=""
+    started = (
+        ModelVersion.objects.filter(pk=target.pk)
+        .exclude(gallery_status=GalleryStatus.CANCELLED)
+        .update(gallery_status=GalleryStatus.EMBEDDING, gallery_total=total, gallery_error="")
     )
+    if not started:
+        target.refresh_from_db()
+        return target  # cancelled before a worker took it
     skipped: set = set()
     while True:
-        batch = list(pending_faces(target, source).exclude(pk__in=skipped)[:BATCH])
+        if ModelVersion.objects.filter(pk=target.pk, gallery_status=GalleryStatus.CANCELLED).exists():
+            target.refresh_from_db()
+            return target
+        batch = list(pending_faces(target, source).exclude(pk__in=skipped)[:size])
         if not batch:
             break
         with transaction.atomic():
@@ -149,3 +192,16 @@ def sync_owners(target_version: str, source_version: str) -> None:
         params = {"target": target_version, "source": source_version}
         cursor.execute(_SYNC_OWNERS, params)
         cursor.execute(_DROP_FORGOTTEN, params)
+
+
+def copy_stragglers(version_id, source_version: str) -> int:
+    """Faces that recognition transactions begun before a promotion wrote under the old pack
+    after it: copied into the new gallery (run shortly after the switch), owners synced."""
+    target = ModelVersion.objects.filter(pk=version_id).first()
+    if target is None:
+        return 0  # the version was deleted meanwhile
+    faces = list(pending_faces(target, source_version)[:1000])
+    with transaction.atomic():
+        copied = copy_faces(target, faces)
+        sync_owners(target.gallery_version, source_version)
+    return copied

@@ -121,6 +121,9 @@ def shares_gallery(a: ModelVersion, b: ModelVersion) -> bool:
 # Promotion embeds the faces recognised since the background copy finished inside its own
 # transaction; more than this means the copy is behind and must run again first.
 CATCH_UP_LIMIT = 200
+# Recognition transactions that began before the switch finish within seconds; their faces
+# (written under the old pack) are copied this long after it.
+STRAGGLER_DELAY = 60
 
 
 def promote(version: ModelVersion, user, *, note: str = "") -> ModelVersion:
@@ -172,6 +175,8 @@ def promote(version: ModelVersion, user, *, note: str = "") -> ModelVersion:
             note=note,
         )
     schedule_rematch(reason="promotion")
+    if source != target:
+        _after_commit_task("reembed_stragglers", str(version.pk), source, countdown=STRAGGLER_DELAY)
     return version
 
 
@@ -213,16 +218,21 @@ def set_thresholds(version: ModelVersion, user, *, match: float, cluster: float,
 
 def schedule_rematch(person_id=None, *, reason: str, reviewer_id=None) -> None:
     """Queue a re-matching of the unknown clusters (after commit, so the worker sees the new
-    gallery). A broker outage loses only this suggestion round: the next enrolment, naming or
-    threshold change queues another, so it is logged rather than failing the review."""
+    gallery)."""
+    _after_commit_task("rematch_unknowns", str(person_id) if person_id else None, reason, reviewer_id)
+
+
+def _after_commit_task(name: str, *args, countdown: int | None = None) -> None:
+    """A broker outage loses only this round (the next enrolment, naming, threshold change or
+    promotion queues another), so it is logged rather than failing the change itself."""
     from kombu.exceptions import OperationalError
 
-    from faces.tasks import rematch_unknowns
+    from faces import tasks
 
     def send() -> None:
         try:
-            rematch_unknowns.delay(str(person_id) if person_id else None, reason, reviewer_id)
+            getattr(tasks, name).apply_async(args=args, countdown=countdown)
         except (OperationalError, OSError) as exc:
-            logger.warning("re-matching (%s) not queued: %s", reason, exc)
+            logger.warning("%s not queued: %s", name, exc)
 
     transaction.on_commit(send)

@@ -71,6 +71,8 @@ def test_calibration_on_the_dataset_separates_the_identities(named_group, review
     assert job.status == TrainingJobStatus.COMPLETED, job.error
     metrics = job.metrics
     assert metrics["precision_at_match"] >= 0.995 and metrics["recall_at_match"] > 0.5
+    assert metrics["match_threshold"] >= calibration.MIN_THRESHOLD
+    assert metrics["supported"] is False  # a dozen faces cannot support 99.5 %: the page says so
     curves = metrics["curves"]
     assert len(curves["threshold"]) == len(curves["precision"]) == len(curves["fmr"]) == 101
     # Separated: the impostor pairs stop (FMR 0) below where the genuine pairs start failing.
@@ -146,3 +148,44 @@ def test_enrolment_turns_the_matching_unknown_cluster_into_a_suggestion(yao, han
     assert again.cluster.__class__.objects.get(pk=unknown.cluster_id).status == ClusterStatus.REVIEWED
     assert MatchSuggestion.objects.get(pk=again.pk).status == SuggestionStatus.ACCEPTED
     assert FaceEmbedding.objects.filter(person=person, event_id=unknown.id).exists()
+
+
+def test_the_chart_is_well_formed_svg_with_escaped_labels_and_gaps():
+    import xml.etree.ElementTree as ET
+
+    from faces.services.charts import line_chart
+
+    svg = line_chart(
+        [0.0, 0.5, 1.0],
+        {"<precision>": [1.0, None, 0.5], "recall": [0.2, 0.4, 0.6]},
+        marker=0.5,
+        title='a "title" & more',
+    )
+    root = ET.fromstring(str(svg))  # noqa: S314  (our own markup)
+    ns = "{http://www.w3.org/2000/svg}"
+    assert len(root.findall(f"{ns}polyline")) == 1  # recall; precision's gap leaves two lone points
+    assert len(root.findall(f"{ns}circle")) == 2
+    assert "<precision>" in [t.text for t in root.findall(f"{ns}text")]
+
+
+def test_reembedding_stops_when_cancelled_and_resumes_where_it_stopped(named_group, tmp_path):
+    from faces.services import reembed
+    from faces.services.model_pack import model_pack_dir
+    from faces.services.versions import VersionError, create_version, production, promote
+
+    copy = tmp_path / "pack_copy"
+    copy.mkdir()
+    for model in model_pack_dir().glob("*.onnx"):
+        (copy / model.name).symlink_to(model)
+    version = create_version("pack_copy", copy)
+    total = FaceEmbedding.objects.filter(model_version=production().version).count()
+    assert total > 5
+
+    stopped = reembed.reembed_gallery(version.pk, batch=5, on_progress=lambda done, _: reembed.cancel(version))
+    assert (stopped.gallery_status, stopped.gallery_done) == ("cancelled", 5)
+    with pytest.raises(VersionError, match="cancelled"):
+        promote(stopped, UserFactory(role_name="super_admin"))
+
+    assert reembed.start(stopped).gallery_status == "pending"
+    resumed = reembed.reembed_gallery(version.pk, batch=5)
+    assert (resumed.gallery_status, resumed.gallery_done, resumed.gallery_total) == ("complete", total, total)

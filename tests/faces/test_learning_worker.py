@@ -87,3 +87,30 @@ def test_enrolling_a_person_queues_a_rematch_that_suggests_the_unknown_cluster(c
     )
     assert suggestion.cluster_id == unknown.cluster_id and suggestion.reason == "enrolled"
     assert MatchSuggestion.objects.count() == 1  # Tom Hanks does not look like Yao Ming
+
+
+def test_a_dataset_is_built_and_calibrated_by_the_worker(celery_worker_process, group_photo):
+    from faces.models import ClusterStatus, PersonCluster, TrainingDataset, TrainingJob
+    from faces.services import review, training
+    from faces.services.versions import ensure_production_version
+
+    admin = UserFactory(role_name="super_admin")
+    camera = CameraFactory()
+    for i, variant in enumerate((group_photo, flipped(group_photo), recompressed(group_photo))):
+        recognize_frame(camera, jpeg(variant), recent(60 - i))
+    for n, cluster in enumerate(PersonCluster.objects.filter(status=ClusterStatus.ACTIVE)):
+        review.name_cluster(cluster, new_person_name=f"Guest {n}", reviewer=admin)
+
+    dataset = training.start_dataset("by the worker", admin, quality_floor=0.0)
+    ready = wait_until(
+        lambda: TrainingDataset.objects.filter(pk=dataset.pk, status="ready").first(), timeout=60, what="dataset"
+    )
+    assert ready.progress == 1.0 and ready.sample_count == FaceEmbedding.objects.filter(person__isnull=False).count()
+
+    job = training.start_calibration(ready, ensure_production_version(), admin)
+    done = wait_until(
+        lambda: TrainingJob.objects.filter(pk=job.pk, status__in=["completed", "failed"]).first(),
+        timeout=60,
+        what="calibration",
+    )
+    assert done.status == "completed" and done.progress == 1.0 and done.metrics["match_threshold"] >= 0.2

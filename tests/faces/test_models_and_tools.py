@@ -155,6 +155,8 @@ def test_search_api_returns_persons_and_the_clusters_the_user_may_see(client, ya
     results = response.json()["results"]
     assert results[0]["kind"] == "cluster" and results[0]["id"] == str(seen_here.cluster_id)
     assert results[0]["similarity"] > 0.9
+    # Where the stranger was seen: at the operator's site only, not at the other one.
+    assert [(s["event_id"], s["camera"]) for s in results[0]["seen"]] == [(str(seen_there.id), theirs.name)]
     assert any(r["kind"] == "person" and r["label"] == "Yao Ming" for r in results)
     # The nearest face of that cluster was cropped at the other site: no link to it.
     assert results[0]["crop_url"] is None

@@ -9,7 +9,7 @@ from console.views import dashboard_data
 from tests.analytics.conftest import detection, jwt_client, post, walk, zone
 from tests.factories import UserFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.timeout(60)]
+pytestmark = [pytest.mark.django_db, pytest.mark.timeout(120)]
 
 
 @pytest.fixture
@@ -110,3 +110,15 @@ def test_configuration_api(world):
         format="json",
     )
     assert hours.status_code == 201, hours.content
+
+
+def test_event_browser_shows_the_activity_of_an_event(world, operator_a, operator_b, activity_at_a, client):
+    from tests.conftest import sign_in
+
+    page = sign_in(client, operator_a).get("/admin/console/events/")
+    assert page.status_code == 200
+    assert 'class="orin-badge sev-high"' in page.content.decode()
+    assert ">Intrusion<" in page.content.decode()
+    client.logout()
+    other = sign_in(client, operator_b).get("/admin/console/events/")
+    assert other.status_code == 200 and "orin-badge" not in other.content.decode()

@@ -10,7 +10,7 @@ from surveillance.models import CameraZone, Event, SuspiciousActivityEvent
 from tests.analytics.conftest import detection, jwt_client, post, zone
 from tests.factories import UserFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.timeout(60)]
+pytestmark = [pytest.mark.django_db, pytest.mark.timeout(120)]
 INSIDE = (0.25, 0.8)
 
 

@@ -122,3 +122,25 @@ def test_event_browser_shows_the_activity_of_an_event(world, operator_a, operato
     client.logout()
     other = sign_in(client, operator_b).get("/admin/console/events/")
     assert other.status_code == 200 and "orin-badge" not in other.content.decode()
+
+
+def test_admin_pages_show_only_the_own_sites_lines_and_settings(world, client, activity_at_a):
+    from analytics.models import CameraAnalytics, LineCount
+    from tests.conftest import sign_in
+
+    CameraAnalytics.objects.create(camera=world.cam_a, thresholds={"loitering_s": 40})
+    admin_b = UserFactory(username="admin_b", role_name="admin", sites=[world.site_b])
+    admin_a = UserFactory(username="admin_a2", role_name="admin", sites=[world.site_a])
+    line = CountingLine.objects.get()
+    count = LineCount.objects.get()
+    sign_in(client, admin_a)
+    assert "Gate A" in client.get("/admin/analytics/countingline/").content.decode()
+    assert client.get(f"/admin/analytics/countingline/{line.id}/change/").status_code == 200
+    client.logout()
+    sign_in(client, admin_b)
+    for url in ("/admin/analytics/countingline/", "/admin/analytics/linecount/", "/admin/analytics/cameraanalytics/"):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        assert "Gate A" not in page.content.decode() and world.cam_a.name not in page.content.decode()
+    assert client.get(f"/admin/analytics/countingline/{line.id}/change/").status_code in (302, 404)
+    assert client.get(f"/admin/analytics/linecount/{count.id}/change/").status_code in (302, 404)

@@ -85,6 +85,10 @@ def test_configuration_api(world):
         format="json",
     )
     assert unknown.status_code == 400
+    bad_type = client.post(
+        "/api/v1/camera-analytics/", {"camera": str(world.cam_a.id), "disabled_types": ["teleporting"]}, format="json"
+    )
+    assert bad_type.status_code == 400 and "disabled_types" in bad_type.json()["fields"]
     ok = client.post(
         "/api/v1/camera-analytics/",
         {

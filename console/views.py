@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts import policy
 from accounts.services.audit import record_access
 from alerts.services.queue import alert_cards, alert_queue, can_handle_alerts
+from analytics.services.links import activities_of_events
 from console.forms import EventFilterForm, TimelineForm
 from console.services import dashboard
 from faces.models import Person, PersonCluster
@@ -69,6 +70,14 @@ def _with_local_time(card: dict, event) -> dict:
     return card
 
 
+def _with_activities(user, cards: list[dict], events) -> list[dict]:
+    """Badges for the suspicious activities an event led to (behaviour analytics)."""
+    found = activities_of_events(user, events)
+    for card in cards:
+        card["activities"] = found.get(card["id"], [])
+    return cards
+
+
 def _browser_context(request, form, events, cursor) -> dict:
     query = request.GET.copy()
     query.pop("before", None)
@@ -80,7 +89,11 @@ def _browser_context(request, form, events, cursor) -> dict:
     with_media = policy.can(request.user, "media", "read")
     return {
         "form": form,
-        "events": [_with_local_time(sightings.event_card(event, with_media=with_media), event) for event in events],
+        "events": _with_activities(
+            request.user,
+            [_with_local_time(sightings.event_card(event, with_media=with_media), event) for event in events],
+            events,
+        ),
         "next_query": next_query,
         "first_query": query.urlencode(),
         "paged": bool(request.GET.get("before")),
@@ -159,7 +172,11 @@ def _timeline(request, *, title: str, subject: dict, flt_kwargs: dict):
         for e in events
     ]
     newest = events[-TIMELINE_CARDS:]
-    cards = [_with_local_time(sightings.event_card(event, with_media=with_media), event) for event in newest]
+    cards = _with_activities(
+        request.user,
+        [_with_local_time(sightings.event_card(event, with_media=with_media), event) for event in newest],
+        newest,
+    )
     cameras = sorted({(d["site"]["name"], d["camera"]["name"]) for d in dots})
     context = {
         **admin.site.each_context(request),

@@ -384,6 +384,7 @@ SPECTACULAR_SETTINGS = {
         "ClusterStatusEnum": "faces.models.ClusterStatus",
         "TrainingStatusEnum": "faces.models.TrainingStatus",
         "TrainingJobStatusEnum": "faces.models.TrainingJobStatus",
+        "ActivityTypeEnum": "surveillance.models.ActivityType",
     },
 }
 ORIN_API_EVENT_WINDOW_DAYS = int(os.environ.get("ORIN_API_EVENT_WINDOW_DAYS", "30"))  # default time bound

@@ -21,6 +21,7 @@ from surveillance.models import (
     SystemHealthLog,
     VideoClip,
 )
+from surveillance.widgets import PolygonWidget, latest_snapshot_url
 
 
 @admin.register(Site)
@@ -86,6 +87,17 @@ class CameraZoneAdmin(ScopedModelAdmin):
     list_select_related = ["camera"]
     readonly_fields = ["created_at"]
     date_hierarchy = "created_at"
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "polygon_points":
+            kwargs["widget"] = PolygonWidget()
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        # Drawn over the camera's newest snapshot when there is one.
+        form.base_fields["polygon_points"].widget.snapshot_url = latest_snapshot_url(obj.camera_id if obj else None)
+        return form
 
 
 @admin.register(Event)

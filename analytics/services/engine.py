@@ -82,7 +82,10 @@ def _analyse(run: CameraAnalysis, points: list[TrackPoint]) -> None:
                 last = point
         if last is not None:
             activities.observe_crowds(run, last)
-    _close_quiet_tracks(run, points[-1].timestamp.timestamp())
+    newest = points[-1].timestamp.timestamp()
+    run.camera["last"] = max(run.camera.get("last", 0), newest)
+    run.dirty.add(CAMERA_KEY)
+    _close_quiet_tracks(run, newest)
 
 
 def _observe(run: CameraAnalysis, point: TrackPoint) -> bool:
@@ -165,6 +168,11 @@ def _store(runs: list[CameraAnalysis]) -> list:
     return alerts
 
 
+# The periodic closing compares edge timestamps with the server's clock: a minute of grace so a
+# device that sends its batches late (or whose clock lags a little) does not see its tracks cut.
+QUIET_GRACE_S = 60
+
+
 def close_quiet_tracks(now: dt.datetime | None = None, keep: dt.timedelta = dt.timedelta(days=1)) -> dict:
     """Periodic: end the tracks of cameras that stopped sending (their open loitering / dwell /
     intrusion rows get their final duration), and forget states older than `keep`."""
@@ -172,7 +180,7 @@ def close_quiet_tracks(now: dt.datetime | None = None, keep: dt.timedelta = dt.t
 
     now = now or timezone.now()
     camera_ids = set(
-        TrackState.objects.filter(data__ended=False, last_seen__lt=now - dt.timedelta(seconds=1))
+        TrackState.objects.filter(data__ended=False, last_seen__lt=now - dt.timedelta(seconds=QUIET_GRACE_S))
         .exclude(track_id=CAMERA_KEY)
         .values_list("camera_id", flat=True)
     )
@@ -191,7 +199,7 @@ def close_quiet_tracks(now: dt.datetime | None = None, keep: dt.timedelta = dt.t
                 config=config, tracks={r.track_id: r.data for r in rows}, camera=camera.data if camera else {}
             )
             before = sum(1 for t in run.tracks.values() if t["ended"])
-            _close_quiet_tracks(run, now.timestamp())
+            _close_quiet_tracks(run, now.timestamp() - QUIET_GRACE_S)
             closed += sum(1 for t in run.tracks.values() if t["ended"]) - before
             runs.append(run)
         _store(runs)

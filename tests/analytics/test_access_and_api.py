@@ -9,7 +9,7 @@ from console.views import dashboard_data
 from tests.analytics.conftest import detection, jwt_client, post, walk, zone
 from tests.factories import UserFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.timeout(60)]
+pytestmark = [pytest.mark.django_db, pytest.mark.timeout(120)]
 
 
 @pytest.fixture
@@ -85,6 +85,10 @@ def test_configuration_api(world):
         format="json",
     )
     assert unknown.status_code == 400
+    bad_type = client.post(
+        "/api/v1/camera-analytics/", {"camera": str(world.cam_a.id), "disabled_types": ["teleporting"]}, format="json"
+    )
+    assert bad_type.status_code == 400 and "disabled_types" in bad_type.json()["fields"]
     ok = client.post(
         "/api/v1/camera-analytics/",
         {
@@ -110,3 +114,37 @@ def test_configuration_api(world):
         format="json",
     )
     assert hours.status_code == 201, hours.content
+
+
+def test_event_browser_shows_the_activity_of_an_event(world, operator_a, operator_b, activity_at_a, client):
+    from tests.conftest import sign_in
+
+    page = sign_in(client, operator_a).get("/admin/console/events/")
+    assert page.status_code == 200
+    assert 'class="orin-badge sev-high"' in page.content.decode()
+    assert ">Intrusion<" in page.content.decode()
+    client.logout()
+    other = sign_in(client, operator_b).get("/admin/console/events/")
+    assert other.status_code == 200 and "orin-badge" not in other.content.decode()
+
+
+def test_admin_pages_show_only_the_own_sites_lines_and_settings(world, client, activity_at_a):
+    from analytics.models import CameraAnalytics, LineCount
+    from tests.conftest import sign_in
+
+    CameraAnalytics.objects.create(camera=world.cam_a, thresholds={"loitering_s": 40})
+    admin_b = UserFactory(username="admin_b", role_name="admin", sites=[world.site_b])
+    admin_a = UserFactory(username="admin_a2", role_name="admin", sites=[world.site_a])
+    line = CountingLine.objects.get()
+    count = LineCount.objects.get()
+    sign_in(client, admin_a)
+    assert "Gate A" in client.get("/admin/analytics/countingline/").content.decode()
+    assert client.get(f"/admin/analytics/countingline/{line.id}/change/").status_code == 200
+    client.logout()
+    sign_in(client, admin_b)
+    for url in ("/admin/analytics/countingline/", "/admin/analytics/linecount/", "/admin/analytics/cameraanalytics/"):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        assert "Gate A" not in page.content.decode() and world.cam_a.name not in page.content.decode()
+    assert client.get(f"/admin/analytics/countingline/{line.id}/change/").status_code in (302, 404)
+    assert client.get(f"/admin/analytics/linecount/{count.id}/change/").status_code in (302, 404)

@@ -10,7 +10,7 @@ from surveillance.models import CameraZone, Event, SuspiciousActivityEvent
 from tests.analytics.conftest import detection, jwt_client, post, zone
 from tests.factories import UserFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.timeout(60)]
+pytestmark = [pytest.mark.django_db, pytest.mark.timeout(120)]
 INSIDE = (0.25, 0.8)
 
 
@@ -71,3 +71,30 @@ def test_self_crossing_zone_polygon_is_a_form_error_in_the_admin(world):
     bow_tie = [{"x": 0.1, "y": 0.1}, {"x": 0.9, "y": 0.9}, {"x": 0.9, "y": 0.1}, {"x": 0.1, "y": 0.9}]
     with pytest.raises(ValidationError, match="crosses itself"):
         CameraZone(camera=world.cam_a, name="z", zone_type="restricted", polygon_points=bow_tie).full_clean()
+
+
+def test_zone_admin_form_draws_the_editor_and_refuses_a_bow_tie(world, admin_client):
+    from tests.factories import EventFactory
+
+    EventFactory(camera=world.cam_a, image_path="snapshots/cam_a/latest.jpg")
+    square = zone(world.cam_a, "restricted", name="Dock")
+    page = admin_client.get(f"/admin/surveillance/camerazone/{square.id}/change/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "orin-polygon-editor" in html and "polygon_editor.js" in html
+    assert "/media/snapshots/cam_a/latest.jpg" in html
+    bow_tie = '[{"x": 0.1, "y": 0.1}, {"x": 0.9, "y": 0.9}, {"x": 0.9, "y": 0.1}, {"x": 0.1, "y": 0.9}]'
+    response = admin_client.post(
+        f"/admin/surveillance/camerazone/{square.id}/change/",
+        {
+            "camera": str(world.cam_a.id),
+            "name": "Dock",
+            "zone_type": "restricted",
+            "polygon_points": bow_tie,
+            "color": "#FF0000",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 200 and "crosses itself" in response.content.decode()
+    square.refresh_from_db()
+    assert square.polygon_points[1] == {"x": 0.5, "y": 0.5}

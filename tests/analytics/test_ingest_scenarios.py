@@ -10,7 +10,7 @@ from analytics.models import CameraAnalytics, OpeningHours, ZoneAnalytics
 from surveillance.models import SuspiciousActivityEvent
 from tests.analytics.conftest import detection, post, walk, zone
 
-pytestmark = [pytest.mark.django_db(transaction=False), pytest.mark.timeout(60)]
+pytestmark = [pytest.mark.django_db(transaction=False), pytest.mark.timeout(120)]
 
 INSIDE = (0.25, 0.8)  # in the default zone (bottom-left quarter)
 OUTSIDE = (0.8, 0.2)

@@ -16,7 +16,7 @@ from surveillance.models import SuspiciousActivityEvent
 from surveillance.services.tracks import publish_track_points
 from tests.analytics.conftest import at, point, zone
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = pytest.mark.timeout(120)
 INSIDE = (0.25, 0.8)
 
 

@@ -63,7 +63,7 @@
       if (event) event.preventDefault();
       const box = document.getElementById("orin-comment");
       if (!box.value.trim()) return;
-      const response = await fetch(form.action, {
+      const response = await fetch(form.getAttribute("action"), {
         method: "POST",
         body: new FormData(form),
         headers: { Accept: "application/json" },

@@ -45,10 +45,19 @@ WHERE (
   AND NOT EXISTS (
         SELECT 1 FROM face_embeddings fe
         WHERE fe.person_id IS NOT NULL AND (fe.crop_id = m.id OR fe.source_image_path = m.storage_path)
-      )
+      ){holds}
 ORDER BY m."timestamp"
 LIMIT %(limit)s
 """
+
+
+# Media other apps hold (e.g. evidence-locked incident evidence), registered from their
+# AppConfig.ready(): name → a SQL condition on `m` (media_files) that is true while it must stay.
+MEDIA_HOLDS: dict[str, str] = {}
+
+
+def register_media_hold(name: str, sql_condition: str) -> None:
+    MEDIA_HOLDS[name] = sql_condition
 
 
 @dataclass
@@ -70,7 +79,8 @@ class RetentionReport:
 def expired_media_batch(now: dt.datetime, limit: int, skip: list) -> list[tuple]:
     """(id, storage_path) of up to `limit` expired, unprotected media files, oldest first."""
     with connection.cursor() as cursor:
-        cursor.execute(_EXPIRED_SQL, {"now": now, "limit": limit, "skip": list(skip)})
+        holds = "".join(f"\n  AND NOT ({condition})" for condition in MEDIA_HOLDS.values())
+        cursor.execute(_EXPIRED_SQL.format(holds=holds), {"now": now, "limit": limit, "skip": list(skip)})
         return cursor.fetchall()
 
 

@@ -63,6 +63,13 @@ AUDITED_MODELS = {
     "alerts.webhookconfig": "webhook_config",  # accounts 0007
     "alerts.emailconfig": "email_config",
     "faces.faceembedding": "face_embedding",
+    "incidents.incident": "incident",  # incidents 0003
+    "incidents.incidentalert": "incident_alert",
+    "incidents.incidentevidence": "incident_evidence",
+    "incidents.incidentsopstep": "incident_sop_step",
+    "incidents.incidenttype": "incident_type",
+    "incidents.slapolicy": "incident_sla_policy",
+    "incidents.autoopenpolicy": "incident_policy",
 }
 _URL_CREDENTIALS = re.compile(r"://[^/@\s]+@")  # rtsp://user:pass@host/…
 

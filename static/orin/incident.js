@@ -17,7 +17,7 @@
     who.textContent = card.author;
     const kind = document.createElement("span");
     kind.className = "kind";
-    kind.textContent = card.kind;
+    kind.textContent = card.kind_label || card.kind;
     const body = document.createElement("span");
     body.className = "body";
     body.textContent = card.body;

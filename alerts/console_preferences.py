@@ -1,4 +1,4 @@
-""" "My notifications": every signed-in console user sets their own notification preferences and
+"""My notifications: every signed-in console user sets their own notification preferences and
 quiet hours (the row is their own, so no `alerts.configure` right is needed; admins still manage
 everyone's in the admin). The model's own `clean()` validates."""
 

@@ -46,7 +46,7 @@ def _wants_json(request) -> bool:
 
 def incident_list_view(request):
     base = _visible(request).select_related("site", "assigned_to", "incident_type")
-    filterset = IncidentFilter(request.GET or None, queryset=base, request=request)
+    filterset = IncidentFilter(request.GET, queryset=base, request=request)
     rows = filterset.qs[:LIST_LIMIT] if filterset.is_valid() else base.none()
     context = {
         **admin.site.each_context(request),
@@ -237,6 +237,8 @@ def incident_report_view(request, incident_id):
 
 def evidence_file_view(request, incident_id, evidence_id):
     incident = _incident(request, incident_id)
+    if not policy.can(request.user, "media", "read"):
+        raise PermissionDenied
     item = IncidentEvidence.objects.filter(incident=incident, pk=evidence_id).first()
     data = evidence.read_evidence(item) if item else None
     if data is None:

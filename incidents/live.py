@@ -20,6 +20,7 @@ def message_card(message) -> dict:
         "id": str(message.pk),
         "incident": str(message.incident_id),
         "kind": message.kind,
+        "kind_label": message.get_kind_display(),
         "body": message.body,
         "data": message.data,
         "author": author.get_username() if author else "system",

@@ -65,6 +65,7 @@ class IncidentType(models.Model):
 class SLAPolicy(models.Model):
     """Time to acknowledge (leave `new`) and to resolve, per priority."""
 
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     priority = models.PositiveSmallIntegerField(unique=True, validators=[MinValueValidator(1), MaxValueValidator(5)])
     acknowledge_minutes = models.PositiveIntegerField()
     resolve_minutes = models.PositiveIntegerField()
@@ -182,6 +183,7 @@ class Incident(models.Model):
 class IncidentAlert(models.Model):
     """A source alert of an incident; an alert belongs to at most one incident."""
 
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="alert_links")
     alert = models.OneToOneField("alerts.Alert", on_delete=models.CASCADE, related_name="incident_link")
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")

@@ -66,6 +66,13 @@ AUDITED_MODELS = {
     "scenes.describerendpoint": "describer_endpoint",  # scenes 0002
     "scenes.cameraprompt": "scene_camera_prompt",
     "scenes.siteprivacy": "scene_site_privacy",
+    "incidents.incident": "incident",  # incidents 0003
+    "incidents.incidentalert": "incident_alert",
+    "incidents.incidentevidence": "incident_evidence",
+    "incidents.incidentsopstep": "incident_sop_step",
+    "incidents.incidenttype": "incident_type",
+    "incidents.slapolicy": "incident_sla_policy",
+    "incidents.autoopenpolicy": "incident_policy",
 }
 _URL_CREDENTIALS = re.compile(r"://[^/@\s]+@")  # rtsp://user:pass@host/…
 

@@ -13,6 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from accounts import policy
 from accounts.rest.access import PolicyViewSetMixin
 from accounts.rest.errors import Conflict
 from accounts.rest.pagination import KeysetPagination
@@ -166,6 +167,8 @@ class IncidentViewSet(
     )
     def evidence_file(self, request, pk=None, evidence_id=None):
         incident = self.get_object()
+        if not policy.can(request.user, "media", "read"):
+            raise exceptions.PermissionDenied("your role may not download media")
         item = incident.evidence.filter(pk=evidence_id).first()
         data = evidence.read_evidence(item) if item else None
         if data is None:

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from incidents.models import EvidenceKind, Incident, IncidentEvidence, MessageKind
 from incidents.services.actions import IncidentError, _clean_text, _locked, post_message
-from surveillance.models import Event
+from surveillance.models import Event, MediaFile
 
 CAPTION_MAX = 300
 
@@ -41,9 +41,12 @@ def attach_event(incident: Incident, event_id, user, caption: str = "") -> Incid
             raise IncidentError("the event is from another site than the incident's")
         if IncidentEvidence.objects.filter(incident=locked, event_id=event.pk).exists():
             raise IncidentError("this event is already attached", "conflict")
+        # The event's stored snapshot, so retention keeps it while the evidence is locked.
+        media = MediaFile.objects.filter(event_id=event.pk, camera_id=event.camera_id).order_by("timestamp").first()
         evidence = IncidentEvidence.objects.create(
             incident=locked,
             kind=EvidenceKind.EVENT,
+            media_file=media,
             event_id=event.pk,
             event_timestamp=event.timestamp,
             camera=event.camera,

@@ -17,7 +17,7 @@
     who.textContent = card.author;
     const kind = document.createElement("span");
     kind.className = "kind";
-    kind.textContent = card.kind;
+    kind.textContent = card.kind_label || card.kind;
     const body = document.createElement("span");
     body.className = "body";
     body.textContent = card.body;
@@ -63,7 +63,7 @@
       if (event) event.preventDefault();
       const box = document.getElementById("orin-comment");
       if (!box.value.trim()) return;
-      const response = await fetch(form.action, {
+      const response = await fetch(form.getAttribute("action"), {
         method: "POST",
         body: new FormData(form),
         headers: { Accept: "application/json" },

@@ -38,7 +38,7 @@
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const status = form.querySelector(".orin-incident-status");
-      const response = await fetch(form.action, {
+      const response = await fetch(form.getAttribute("action"), {
         method: "POST",
         body: new FormData(form),
         headers: { Accept: "application/json" },

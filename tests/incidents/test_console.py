@@ -71,6 +71,8 @@ def test_incident_page_acts_and_other_site_gets_404(world):
     assert incident.sop_steps.get().done_by == world["op_a"]
     listing = page.get(reverse("admin:console_incidents"), {"mine": "false", "state": "open"})
     assert incident.number.encode() in listing.content
+    assert incident.number.encode() in page.get(reverse("admin:console_incidents")).content  # no filters
+    assert incident.number.encode() not in page.get(reverse("admin:console_incidents"), {"mine": "true"}).content
     other = browser(world["op_b"])
     assert incident.number.encode() not in other.get(reverse("admin:console_incidents")).content
     assert other.get(url).status_code == 404

@@ -54,6 +54,11 @@ def test_full_lifecycle_with_history_rows(world):
         ("resolved", "closed", world["admin_a"].pk),
     ]
     assert IncidentMessage.objects.filter(incident=incident, kind=MessageKind.ASSIGNMENT).count() == 1
+    # The database audit trail (accounts 0006 triggers) has the incident's rows too.
+    from accounts.models import AuditLog
+
+    audit = AuditLog.objects.filter(resource_type="incident", resource_id=incident.pk)
+    assert audit.filter(action="incident_create").count() == 1 and audit.filter(action="incident_update").exists()
 
 
 def test_refusals(world):

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from orin.periodic import periodic
 
+
+@periodic(
+    "Incident auto-open policies",
+    every=30,
+    queue="celery",
+    description="Every 30 s: each site's auto-open policies turn matching alerts into incidents.",
+)
 @shared_task(name="incidents.tasks.apply_auto_open_policies")
 def apply_auto_open_policies() -> int:
     from incidents.services.automation import apply_policies
@@ -12,6 +20,12 @@ def apply_auto_open_policies() -> int:
     return len(apply_policies())
 
 
+@periodic(
+    "Incident SLA breaches",
+    every=30,
+    queue="celery",
+    description="Every 30 s: incidents past their acknowledge/resolve target are marked and notified.",
+)
 @shared_task(name="incidents.tasks.check_sla_breaches")
 def check_sla_breaches() -> int:
     from incidents.services.automation import check_sla_breaches as check

@@ -2,6 +2,8 @@
 
 from celery import shared_task
 
+from orin.periodic import periodic
+
 
 @shared_task(bind=True, max_retries=30, acks_late=True)
 def cut_requested_clip(self, request_id: str) -> str:
@@ -18,6 +20,12 @@ def cut_requested_clip(self, request_id: str) -> str:
     return outcome.request.status
 
 
+@periodic(
+    "Recording retention",
+    every=600,
+    expires=550,
+    description="Every 10 minutes: recorded segments past their camera's retention deleted (locked footage kept).",
+)
 @shared_task
 def apply_recording_retention() -> int:
     from video.services.retention import apply_recording_retention as apply

@@ -34,32 +34,12 @@ CREATE INDEX idx_recordings_timerange ON recordings (start_time, end_time);
 CREATE INDEX idx_recordings_camera_end ON recordings (camera_id, end_time DESC);
 """
 
-BEAT_ENTRY = "Recording retention"
-
 
 def create_partitions(apps, schema_editor):
     from surveillance.services.partitions import PARTITIONED_TABLES, ensure_future_partitions
 
     if "recordings" in PARTITIONED_TABLES:  # registered by VideoConfig.ready()
         ensure_future_partitions(months_ahead=3, tables=["recordings"])
-
-
-def create_schedule(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    if not PeriodicTask.objects.filter(name=BEAT_ENTRY).exists():
-        every, _ = IntervalSchedule.objects.get_or_create(every=600, period="seconds")
-        PeriodicTask.objects.create(
-            name=BEAT_ENTRY,
-            task="video.tasks.apply_recording_retention",
-            interval=every,
-            expire_seconds=550,
-            description="Every 10 minutes: recorded segments past their camera's retention deleted (locked footage kept).",
-        )
-
-
-def remove_schedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=BEAT_ENTRY).delete()
 
 
 class Migration(migrations.Migration):
@@ -246,5 +226,4 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(create_schedule, remove_schedule),
     ]

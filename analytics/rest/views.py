@@ -20,6 +20,7 @@ class LineCountViewSet(PolicyViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Crossings per line, local day at the site, class and direction (A→B / B→A)."""
 
     queryset = LineCount.objects.select_related("line")
+    lookup_value_regex = "[0-9]+"
     serializer_class = s.LineCountSerializer
     filterset_class = filters.LineCountFilter
     lookup_value_regex = r"[0-9]+"

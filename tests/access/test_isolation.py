@@ -156,19 +156,20 @@ def check_autocomplete(client: Client, other: SiteWorld, found: Findings) -> Non
                     found.leak(f"autocomplete {source._meta.label}.{name}", f"offers {other.row(target).pk}")
 
 
-def _ids(response) -> set[str]:
+def _ids(response, model: type[models.Model]) -> set[str]:
     body = response.json()
     results = body.get("results", body) if isinstance(body, dict) else body
     if not isinstance(results, list):
         return set()
-    return {str(item.get("id", item.get("pk"))) for item in results if isinstance(item, dict)}
+    key = "id" if model._meta.pk.name == "id" else model._meta.pk.name  # e.g. a one-to-one "camera"
+    return {str(item.get(key, item.get("id"))) for item in results if isinstance(item, dict)}
 
 
 def check_api(api: APIClient, model, prefix: str, basename: str, mine, other, found: Findings) -> None:
     label = f"API /{prefix}/ ({model._meta.label})"
     listing = api.get(reverse(f"api:{basename}-list"))
     assert listing.status_code < 500, f"{label} list: {listing.status_code}"
-    listed = _ids(listing) if listing.status_code == 200 else set()
+    listed = _ids(listing, model) if listing.status_code == 200 else set()
     for row in forbidden_rows(model, other):
         if str(row.pk) in listed:
             found.leak(f"{label} list", f"lists {row.pk}")
@@ -184,7 +185,7 @@ def check_api(api: APIClient, model, prefix: str, basename: str, mine, other, fo
         response = api.get(reverse(f"api:{basename}-list"), {param: str(other.row(target).pk)})
         assert response.status_code < 500, f"{label} ?{param}=: {response.status_code}"
         if response.status_code == 200:
-            leaked = _ids(response) & {str(row.pk) for row in forbidden_rows(model, other)}
+            leaked = _ids(response, model) & {str(row.pk) for row in forbidden_rows(model, other)}
             if leaked:
                 found.leak(f"{label} ?{param}=<other site>", f"lists {sorted(leaked)}")
     own = visible_own_row(model, mine, api.user)

@@ -184,18 +184,33 @@ BUILDERS: dict[type[models.Model], Callable[[SiteWorld], models.Model]] = {
 }
 
 
-def automatic_builder(model: type[models.Model]) -> Callable[[SiteWorld], models.Model] | None:
-    """For a scope that is one foreign key away from the camera, the site or another scoped
-    model: a row made by model_bakery with that key set (every other field filled at random)."""
+def _first_hop(model: type[models.Model]) -> tuple[str, type[models.Model] | None] | None:
+    """(field, target) of the scope's first key: target None means the camera/site itself."""
     scope = scope_of(model)
-    if scope.camera and "__" not in scope.camera and scope.camera != "pk":
-        return lambda w: baker.make(model, **{scope.camera: w.camera})
-    if scope.site and "__" not in scope.site and scope.site != "pk":
-        return lambda w: baker.make(model, **{scope.site: w.site})
-    if scope.via and "__" not in scope.via:
-        target = model._meta.get_field(scope.via).related_model
-        return lambda w: baker.make(model, **{scope.via: w.row(target)})
-    return None
+    path = scope.camera or scope.site or scope.via
+    if not path or path == "pk":
+        return None
+    first = path.split("__")[0]
+    target = model._meta.get_field(first).related_model
+    if "__" not in path and not scope.via:
+        return first, None
+    return first, _concrete(target)
+
+
+def automatic_builder(model: type[models.Model]) -> Callable[[SiteWorld], models.Model] | None:
+    """For a scope whose first key leads to the camera, the site or another model of the world:
+    a row made by model_bakery with that key set (every other field filled at random)."""
+    hop = _first_hop(model)
+    if hop is None:
+        return None
+    field_name, target = hop
+    if target is None:
+        return lambda w: baker.make(model, **{field_name: w.camera if scope_of(model).camera else w.site})
+    return lambda w: baker.make(model, **{field_name: w.row(target)})
+
+
+def _concrete(model: type[models.Model]) -> type[models.Model]:
+    return model._meta.concrete_model if model._meta.proxy else model
 
 
 def builder_for(model: type[models.Model]) -> Callable[[SiteWorld], models.Model] | None:
@@ -217,14 +232,10 @@ def build_site(name: str, extra_models=()) -> SiteWorld:
         w.rows[model] = build(w)
     pending = [m for m in extra_models if m not in w.rows and automatic_builder(m) is not None]
     while pending:  # a `via` row needs its target's row first
-        ready = [m for m in pending if not scope_of(m).via or _via_target(m) not in pending]
+        ready = [m for m in pending if _first_hop(m)[1] not in pending]
         if not ready:
             raise RuntimeError(f"no order builds {pending}")
         for model in ready:
             w.rows[model] = automatic_builder(model)(w)
             pending.remove(model)
     return w
-
-
-def _via_target(model: type[models.Model]) -> type[models.Model]:
-    return model._meta.get_field(scope_of(model).via).related_model

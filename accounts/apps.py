@@ -38,7 +38,7 @@ class AccountsConfig(AppConfig):
     @staticmethod
     def _scope_third_party_models() -> None:
         """Scopes of the models other packages bring into the admin: login throttling records and
-        JWT tokens (accounts) and the beat schedule (platform) span every site."""
+        JWT tokens (accounts: sessions are their owner's) and the beat schedule (platform) span every site."""
         from axes.models import AccessAttempt, AccessFailureLog, AccessLog
         from django_celery_beat.models import (
             ClockedSchedule,
@@ -51,8 +51,16 @@ class AccountsConfig(AppConfig):
 
         from accounts.scoping import Scope, register_scope
 
-        for model in (AccessAttempt, AccessFailureLog, AccessLog, BlacklistedToken, OutstandingToken):
+        for model in (AccessAttempt, AccessFailureLog, AccessLog, BlacklistedToken):
             register_scope(model, Scope("users", all_sites=True))
+        register_scope(
+            OutstandingToken,
+            Scope(
+                "users",
+                rule=lambda rows, viewer: rows.filter(user_id=viewer.user.pk),
+                why="A sign-in session is its owner's: users who see every site see all of them, others their own.",
+            ),
+        )
         for model in (ClockedSchedule, CrontabSchedule, IntervalSchedule, PeriodicTask, SolarSchedule):
             register_scope(model, Scope("system", all_sites=True))
 

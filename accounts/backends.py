@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from django.apps import apps
 from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import PermissionDenied
 
 from accounts import policy
+from accounts.services import lockout
 
 # Django's codename verbs → the matrix's actions.
 DJANGO_ACTIONS = {"view": "read", "add": "write", "change": "write", "delete": "delete"}
@@ -29,7 +31,13 @@ def _model_for(perm: str):
 
 
 class PolicyBackend(ModelBackend):
-    """Authenticates like ModelBackend; permissions come from the role matrix only."""
+    """Authenticates like ModelBackend (after the per-user lock and per-address slow-down of
+    `accounts.services.lockout`); permissions come from the role matrix only."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if lockout.refuse_locked_user(request, {"username": username, **kwargs}):
+            raise PermissionDenied("this account is locked after repeated failed sign-ins")
+        return super().authenticate(request, username=username, password=password, **kwargs)
 
     def get_user_permissions(self, user_obj, obj=None):
         return set()

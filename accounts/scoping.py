@@ -211,3 +211,19 @@ def restrict(queryset: models.QuerySet, user, action: str = "read", api_key=None
 def visible_site_ids(user, api_key=None) -> set | None:
     """The sites `user` may see (None: all) — for choices and forms, not for narrowing rows."""
     return Viewer(user, "read", api_key).site_ids
+
+
+def describe_scopes() -> str:
+    """Every scoped model as a Markdown table row: model, resource, kind, and the written reason."""
+    from django.apps import apps
+
+    rows = []
+    for model in apps.get_models():
+        if not has_scope(model):
+            continue
+        scope = scope_of(model)
+        path = scope.camera or scope.site or scope.via or ""
+        rows.append(
+            f"| `{model._meta.label}` | `{scope.resource}` | {scope.kind}{f' `{path}`' if path else ''} | {scope.why} |"
+        )
+    return "\n".join(["| model | resource | scope | rule |", "|---|---|---|---|", *sorted(rows)])

@@ -11,3 +11,8 @@ class AlertsConfig(AppConfig):
         from surveillance.services.events import register_event_processor
 
         register_event_processor("alerts.rules", evaluate_events, order=10)
+
+        from alerts.services.lifecycle import raise_camera_offline_alert
+        from surveillance.signals import camera_offline
+
+        camera_offline.connect(raise_camera_offline_alert, dispatch_uid="alerts.camera_offline")

@@ -86,6 +86,7 @@ def alert_queue_view(request):
         "counts": counts,
         "limit": QUEUE_LIMIT,
         "can_handle": queue.can_handle_alerts(request.user),
+        "can_open_incident": policy.can(request.user, "incidents", "write"),
         "live_filter": {
             "site": form.data.get("site") or "",
             "camera": form.data.get("camera") or "",

@@ -308,10 +308,6 @@ class Alert(models.Model):
     def __str__(self) -> str:
         return f"[{self.severity}] {self.alert_type}: {self.message[:60]}"
 
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_ALERT_STATUSES
-
 
 class AlertTransition(models.Model):
     """Who moved an alert where, when, and why; written only by `alerts.services.lifecycle`."""

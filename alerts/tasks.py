@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from orin.periodic import periodic
+
 
 @shared_task(bind=True, name="alerts.tasks.deliver_notification")
 def deliver_notification(self, delivery_id: str) -> str:
@@ -17,6 +19,12 @@ def deliver_notification(self, delivery_id: str) -> str:
     return outcome.status
 
 
+@periodic(
+    "Alert escalation",
+    every=15,
+    queue="notifications",
+    description="Every 15 s: alerts nobody acknowledged within their rule's delay escalate once per level.",
+)
 @shared_task(name="alerts.tasks.escalate_alerts")
 def escalate_alerts() -> int:
     from alerts.services.lifecycle import escalate_due_alerts
@@ -24,6 +32,12 @@ def escalate_alerts() -> int:
     return len(escalate_due_alerts())
 
 
+@periodic(
+    "Resume pending notifications",
+    every=60,
+    queue="notifications",
+    description="Every minute: notification deliveries whose task was lost are sent again.",
+)
 @shared_task(name="alerts.tasks.resume_pending_deliveries")
 def resume_pending_deliveries() -> int:
     from alerts.services.dispatch import resume_pending_deliveries as resume

@@ -1,16 +1,18 @@
-"""Face search benchmark: HNSW (cosine; the seed's m=16, ef_construction=64) on N 512-d embeddings.
+"""Face search benchmark: pgvector HNSW vs an exact scan vs usearch (in-process HNSW), same
+vectors and queries, one run.
 
-    eval "$(./orinctl env)" && .orin/venv/bin/python bench/face_search.py --vectors 500000
+    eval "$(./orinctl env)" && .orin/venv/bin/python bench/face_search.py --vectors 100000
+    .orin/venv/bin/python bench/face_search.py --vectors 500000 --scenario faces worst
 
-Vectors are shaped like a face gallery, with the statistics the real recognizer shows on named
-photos (same person 0.65-0.99 cosine, different people 99th percentile ~0.18): N/10 identities
-whose centres lie on a 192-d subspace, each with exactly 10 samples scattered around it (a
-person's enrolment photos, or an unknown cluster's sightings). Queries are fresh samples of
-random identities, so a query's exact top-10 is essentially its identity's samples. Recall@10
-is measured against exact search (numpy over all vectors); latency per query as the
-application runs it: a filtered `ORDER BY embedding <=> q LIMIT 10` with `hnsw.ef_search` set
-per transaction and iterative scans on. The table lives in a throw-away schema `bench_faces`,
-dropped at the end.
+Scenarios (bench/face_vectors.py): `faces` (real buffalo_s embeddings of the packaged photos
+under variation as mates, distractors with the statistics measured on them) and `worst` (the
+old even 192-d generator). Per scenario and column type (`--types halfvec vector`) it loads the
+table by binary COPY into a throw-away schema, builds HNSW (`--m`, `--ef-construction`), and
+reports for each ef_search: recall@10 against the exact top-10, rank-1 agreement, recall of
+mates at the match threshold (real photos only: gallery takes of the same person scoring
+>= --threshold exactly), the worst query's recall, p50/p95 with 1 and 4 concurrent clients
+(query vectors bound in binary), build time and index size. usearch (f32 and i8) and the exact
+numpy scan run on the same vectors. Load average and memory are printed first.
 """
 
 from __future__ import annotations
@@ -18,13 +20,23 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import psycopg
+from pgvector import HalfVector, Vector
 from pgvector.psycopg import register_vector
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orin.settings")
+
+import face_vectors  # noqa: E402
+
 SCHEMA = "bench_faces"
+K = 10
 
 
 def database_url() -> str:
@@ -32,114 +44,152 @@ def database_url() -> str:
     return url.replace("postgres://", "postgresql://", 1)
 
 
-def identities(count: int, dims: int, rng: np.random.Generator, intrinsic: int, groups: int) -> np.ndarray:
-    """Identity centres on a low-dimensional subspace rotated into `dims`: real face embeddings
-    are not isotropic (different people score cosine ~N(0, 0.07), not the 1/sqrt(512) = 0.044
-    of random vectors). With `groups` > 0 identities also share coarse traits (age, sex, skin,
-    glasses: people of one group score ~0.2 with each other, ~0 with the rest); without them
-    every stranger is equally far, the worst case for a graph index, which has nothing to
-    navigate by."""
-    basis, _ = np.linalg.qr(rng.standard_normal((dims, intrinsic)).astype(np.float32))
-    centres = rng.standard_normal((count, intrinsic), dtype=np.float32)
-    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
-    if groups > 0:
-        traits = rng.standard_normal((groups, intrinsic), dtype=np.float32)
-        traits /= np.linalg.norm(traits, axis=1, keepdims=True)
-        centres = traits[rng.integers(0, groups, size=count)] + 2.0 * centres
-    centres = centres @ basis.T
-    return centres / np.linalg.norm(centres, axis=1, keepdims=True)
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, int(round(q * len(ordered))) - 1))]
 
 
-def samples_around(centres: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Unit vectors at cosine 0.8-0.99 from their centre (so 0.64-0.98 between two samples):
-    centre + noise of norm r gives cos ~= 1 / sqrt(1 + r^2)."""
-    noise = rng.standard_normal(centres.shape, dtype=np.float32)
-    noise /= np.linalg.norm(noise, axis=1, keepdims=True)
-    radius = rng.uniform(0.14, 0.75, size=(centres.shape[0], 1)).astype(np.float32)
-    vectors = centres + noise * radius
-    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
-
-
-def build_vectors(
-    count: int, per_identity: int, dims: int, seed: int, intrinsic: int, groups: int
-) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    centres = identities(max(1, count // per_identity), dims, rng, intrinsic, groups)
-    owner = np.repeat(np.arange(centres.shape[0]), per_identity)[:count]
-    return samples_around(centres[owner], rng), centres
-
-
-def load(conn: psycopg.Connection, vectors: np.ndarray) -> float:
+def load(conn: psycopg.Connection, vectors: np.ndarray, kind: str) -> float:
     started = time.perf_counter()
+    wrap = HalfVector if kind == "halfvec" else Vector
     with conn.cursor() as cur:
         cur.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
         cur.execute(f"CREATE SCHEMA {SCHEMA}")
         cur.execute(
             f"CREATE TABLE {SCHEMA}.face_embeddings (id bigint PRIMARY KEY, model_version varchar(20) NOT NULL, "
-            f"embedding vector({vectors.shape[1]}) NOT NULL)"
+            f"embedding {kind}({vectors.shape[1]}) NOT NULL)"
         )
-        with cur.copy(
-            f"COPY {SCHEMA}.face_embeddings (id, model_version, embedding) FROM STDIN WITH (FORMAT BINARY)"
-        ) as copy:
-            copy.set_types(["int8", "varchar", "vector"])
+        with cur.copy(f"COPY {SCHEMA}.face_embeddings (id, model_version, embedding) FROM STDIN (FORMAT BINARY)") as cp:
+            cp.set_types(["int8", "varchar", kind])
             for i, vector in enumerate(vectors):
-                copy.write_row([i, "buffalo_s", vector])
+                cp.write_row([i, "buffalo_s", wrap(vector)])
     conn.commit()
     return time.perf_counter() - started
 
 
-def build_index(conn: psycopg.Connection, memory: str, workers: int, m: int, ef_construction: int) -> float:
+def build_index(conn: psycopg.Connection, kind: str, m: int, efc: int, memory: str, workers: int) -> tuple[float, int]:
     started = time.perf_counter()
     with conn.cursor() as cur:
         cur.execute(f"SET maintenance_work_mem = '{memory}'")
         cur.execute(f"SET max_parallel_maintenance_workers = {int(workers)}")
         cur.execute(
-            f"CREATE INDEX ON {SCHEMA}.face_embeddings USING hnsw (embedding vector_cosine_ops) "
-            f"WITH (m = {int(m)}, ef_construction = {int(ef_construction)})"
+            f"CREATE INDEX bench_hnsw ON {SCHEMA}.face_embeddings USING hnsw (embedding {kind}_cosine_ops) "
+            f"WITH (m = {int(m)}, ef_construction = {int(efc)})"
         )
         cur.execute(f"ANALYZE {SCHEMA}.face_embeddings")
+        cur.execute(f"SELECT pg_relation_size('{SCHEMA}.bench_hnsw')")
+        size = cur.fetchone()[0]
     conn.commit()
-    return time.perf_counter() - started
+    return time.perf_counter() - started, size
 
 
-def exact_top(vectors: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
-    top = np.empty((queries.shape[0], k), dtype=np.int64)
-    for start in range(0, queries.shape[0], 100):
-        scores = queries[start : start + 100] @ vectors.T
-        part = np.argpartition(-scores, k, axis=1)[:, :k]
-        order = np.take_along_axis(scores, part, axis=1).argsort(axis=1)[:, ::-1]
-        top[start : start + 100] = np.take_along_axis(part, order, axis=1)
-    return top
+def exact_top(gallery: np.ndarray, queries: np.ndarray) -> tuple[np.ndarray, list[float]]:
+    top, latencies = np.empty((len(queries), K), dtype=np.int64), []
+    for i, q in enumerate(queries):
+        started = time.perf_counter()
+        scores = gallery @ q
+        part = np.argpartition(-scores, K)[:K]
+        top[i] = part[np.argsort(-scores[part])]
+        latencies.append((time.perf_counter() - started) * 1000)
+    return top, latencies
 
 
-def measure(conn: psycopg.Connection, queries: np.ndarray, truth: np.ndarray, ef: int, k: int) -> dict:
+def quality(found: np.ndarray, truth: np.ndarray, vs, gallery_scores_at_threshold: list[np.ndarray]) -> dict:
+    per_query = np.array([len(set(f) & set(t)) / K for f, t in zip(found, truth)])
+    rank1 = float(np.mean(found[:, 0] == truth[:, 0]))
+    mates_hit = mates_all = 0
+    for i, mates in enumerate(gallery_scores_at_threshold):
+        mates_all += min(len(mates), K)
+        mates_hit += min(len(set(found[i]) & set(mates.tolist())), K)
+    return {
+        "recall": float(per_query.mean()),
+        "rank1": rank1,
+        "worst": float(per_query.min()),
+        "mates": mates_hit / mates_all if mates_all else float("nan"),
+    }
+
+
+def pg_search(url: str, kind: str, queries: np.ndarray, ef: int, clients: int) -> tuple[np.ndarray, list[float]]:
     sql = (
-        f"SELECT id FROM {SCHEMA}.face_embeddings WHERE model_version = 'buffalo_s' ORDER BY embedding <=> %s LIMIT %s"
+        f"SELECT id FROM {SCHEMA}.face_embeddings WHERE model_version = 'buffalo_s' ORDER BY embedding <=> %b LIMIT {K}"
     )
-    latencies, hits = [], 0
-    with conn.cursor() as cur:
-        cur.execute("EXPLAIN " + sql, [queries[0], k])
-        plan = " ".join(r[0] for r in cur.fetchall())
-        for query, expected in zip(queries, truth):
-            started = time.perf_counter()
-            with conn.transaction():
+    wrap = HalfVector if kind == "halfvec" else Vector
+    found = np.full((len(queries), K), -1, dtype=np.int64)
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def client(rows: range) -> None:
+        with psycopg.connect(url, autocommit=True) as conn:
+            register_vector(conn)
+            with conn.cursor() as cur:
                 cur.execute(
-                    "SELECT set_config('hnsw.ef_search', %s, true), "
-                    "set_config('hnsw.iterative_scan', 'relaxed_order', true)",
+                    "SELECT set_config('hnsw.ef_search', %s, false), "
+                    "set_config('hnsw.iterative_scan', 'relaxed_order', false)",
                     [str(ef)],
                 )
-                cur.execute(sql, [query, k], prepare=True)
-                found = [row[0] for row in cur.fetchall()]
-            latencies.append((time.perf_counter() - started) * 1000)
-            hits += len(set(found) & set(expected.tolist()))
-    latencies.sort()
-    return {
-        "ef_search": ef,
-        "recall": hits / (len(queries) * k),
-        "p50_ms": latencies[len(latencies) // 2],
-        "p95_ms": latencies[int(len(latencies) * 0.95) - 1],
-        "uses_index": "Index Scan" in plan,
-    }
+                mine = []
+                for i in rows:
+                    started = time.perf_counter()
+                    cur.execute(sql, [wrap(queries[i])], prepare=True)
+                    ids = [r[0] for r in cur.fetchall()]
+                    mine.append((time.perf_counter() - started) * 1000)
+                    found[i, : len(ids)] = ids
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client, args=(range(c, len(queries), clients),)) for c in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return found, latencies
+
+
+def usearch_rows(vs, truth, mates, ef_list: list[int], m: int, efc: int, dtype: str) -> list[str]:
+    from usearch.index import Index
+
+    index = Index(ndim=vs.gallery.shape[1], metric="cos", dtype=dtype, connectivity=m, expansion_add=efc)
+    started = time.perf_counter()
+    index.add(np.arange(len(vs.gallery)), vs.gallery, threads=1)
+    build = time.perf_counter() - started
+    rows = []
+    for ef in ef_list:
+        index.expansion_search = ef
+        found, latencies = np.empty((len(vs.queries), K), dtype=np.int64), []
+        for i, q in enumerate(vs.queries):
+            t = time.perf_counter()
+            found[i] = index.search(q, K, threads=1).keys
+            latencies.append((time.perf_counter() - t) * 1000)
+        r = quality(found, truth, vs, mates)
+        rows.append(
+            row(
+                f"usearch {dtype} M{m}/efc{efc}",
+                ef,
+                r,
+                latencies,
+                None,
+                build if ef == ef_list[0] else None,
+                index.memory_usage if ef == ef_list[0] else None,
+            )
+        )
+    return rows
+
+
+def row(name, ef, r, lat1, lat4, build, size) -> str:
+    p4 = f"{percentile(lat4, 0.5):>6.2f} {percentile(lat4, 0.95):>6.2f}" if lat4 else f"{'':>6} {'':>6}"
+    b = f"{build:>7.1f}" if build is not None else f"{'':>7}"
+    s = f"{size / 2**20:>7.0f}" if size else f"{'':>7}"
+    ef_text = f"{ef:>5}" if ef else f"{'':>5}"
+    return (
+        f"{name:<28} {ef_text} {r['recall']:>6.4f} {r['rank1']:>6.3f} {r['mates']:>6.3f} {r['worst']:>5.2f} "
+        f"{percentile(lat1, 0.5):>6.2f} {percentile(lat1, 0.95):>6.2f} {p4} {b} {s}"
+    )
+
+
+HEADER = (
+    f"{'index':<28} {'ef':>5} {'rec@10':>6} {'rank1':>6} {'mates':>6} {'worst':>5} "
+    f"{'p50':>6} {'p95':>6} {'p50x4':>6} {'p95x4':>6} {'build s':>7} {'MiB':>7}"
+)
 
 
 def main(argv=None) -> int:
@@ -147,48 +197,85 @@ def main(argv=None) -> int:
     parser.add_argument("--vectors", type=int, default=500_000)
     parser.add_argument("--per-identity", type=int, default=10)
     parser.add_argument("--queries", type=int, default=1000)
-    parser.add_argument("--ef", type=int, nargs="+", default=[40, 64, 128])
+    parser.add_argument("--scenario", nargs="+", default=["faces", "worst"], choices=["faces", "worst"])
+    parser.add_argument("--types", nargs="+", default=["halfvec"], choices=["halfvec", "vector"])
+    parser.add_argument("--ef", type=int, nargs="+", default=[40, 64, 100, 128])
+    parser.add_argument("--m", type=int, default=16)
+    parser.add_argument("--ef-construction", type=int, default=128)
+    parser.add_argument("--threshold", type=float, default=0.5, help="match threshold (ORIN_FACE_MATCH_THRESHOLD)")
     parser.add_argument("--maintenance-work-mem", default="3GB")
     parser.add_argument("--parallel-workers", type=int, default=1)
-    parser.add_argument("--keep", action="store_true", help="keep the bench_faces schema afterwards")
+    parser.add_argument("--usearch", nargs="*", default=["f32", "i8"], help="usearch dtypes to compare (none: skip)")
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--m", type=int, default=16, help="HNSW links per node (the seed: 16)")
-    parser.add_argument("--ef-construction", type=int, default=64, help="HNSW build candidates (the seed: 64)")
-    parser.add_argument("--groups", type=int, default=0, help="trait groups of identities (0: all equally far)")
-    parser.add_argument("--intrinsic-dims", type=int, default=192, help="dimension of the identity subspace")
+    parser.add_argument("--keep", action="store_true", help="keep the bench_faces schema afterwards")
     args = parser.parse_args(argv)
-    k, dims = 10, 512
+    load_avg = os.getloadavg()
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    print(
+        f"{os.cpu_count()} cores, {mem:.0f} GiB RAM, load average {load_avg[0]:.2f} {load_avg[1]:.2f} {load_avg[2]:.2f}"
+    )
+    url = database_url()
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SHOW shared_buffers")
+        print(f"PostgreSQL shared_buffers {cur.fetchone()[0]}")
+    for scenario in args.scenario:
+        if scenario == "faces":
+            import django
 
-    vectors, centres = build_vectors(args.vectors, args.per_identity, dims, args.seed, args.intrinsic_dims, args.groups)
-    rng = np.random.default_rng(args.seed + 1)
-    queries = samples_around(centres[rng.integers(0, centres.shape[0], size=args.queries)], rng)
-    print(f"{args.vectors} vectors ({centres.shape[0]} identities), {args.queries} queries")
-    sample = rng.integers(0, args.vectors, size=(2000, 2))
-    cross = np.einsum("ij,ij->i", vectors[sample[:, 0]], vectors[sample[:, 1]])
-    print(f"cosine of random pairs: mean {cross.mean():.3f}, 99th percentile {np.percentile(cross, 99):.3f}")
-
-    with psycopg.connect(database_url(), autocommit=False) as conn:
-        with conn.cursor() as cur:
-            cur.execute("CREATE EXTENSION IF NOT EXISTS vector")
-        conn.commit()
-        register_vector(conn)
-        try:
-            print(f"load (COPY binary): {load(conn, vectors):.1f} s")
-            seconds = build_index(conn, args.maintenance_work_mem, args.parallel_workers, args.m, args.ef_construction)
-            print(f"HNSW build (m={args.m}, ef_construction={args.ef_construction}): {seconds:.1f} s")
-            started = time.perf_counter()
-            truth = exact_top(vectors, queries, k)
-            print(f"exact top-{k} (numpy, all vectors): {time.perf_counter() - started:.1f} s")
-            measure(conn, queries[:50], truth[:50], args.ef[0], k)  # warm the cache
-            print(f"{'ef_search':>9} {'recall@10':>10} {'p50 ms':>8} {'p95 ms':>8}  index")
-            for ef in args.ef:
-                r = measure(conn, queries, truth, ef, k)
-                print(f"{ef:>9} {r['recall']:>10.4f} {r['p50_ms']:>8.2f} {r['p95_ms']:>8.2f}  {r['uses_index']}")
-        finally:
-            if not args.keep:
-                with conn.cursor() as cur:
-                    cur.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
-                conn.commit()
+            django.setup()
+            vs = face_vectors.face_like(args.vectors, args.per_identity, args.queries, args.seed)
+        else:
+            vs = face_vectors.worst_case(args.vectors, args.per_identity, args.queries, args.seed)
+        print(f"\n== {scenario}: {len(vs.gallery)} vectors, {len(vs.queries)} queries ({vs.real_queries} real photos)")
+        if vs.stats:
+            print("   measured on real embeddings: " + ", ".join(f"{k} {v:.3g}" for k, v in vs.stats.items()))
+        sample = np.random.default_rng(1).integers(0, len(vs.gallery), size=(3000, 2))
+        cross = np.einsum("ij,ij->i", vs.gallery[sample[:, 0]], vs.gallery[sample[:, 1]])
+        print(
+            f"   cosine of random gallery pairs: mean {cross.mean():.3f}, "
+            f"99th percentile {np.percentile(cross, 99):.3f}"
+        )
+        truth, exact_lat = exact_top(vs.gallery, vs.queries)
+        mates = []
+        for i in range(vs.real_queries):
+            same = np.flatnonzero(vs.owner == vs.query_owner[i])
+            mates.append(same[vs.gallery[same] @ vs.queries[i] >= args.threshold])
+        print(HEADER)
+        print(
+            row(
+                "exact (numpy, 1 thread)", 0, quality(truth, truth, vs, mates), exact_lat, None, None, vs.gallery.nbytes
+            )
+        )
+        for kind in args.types:
+            with psycopg.connect(url, autocommit=False) as conn:
+                register_vector(conn)
+                try:
+                    load(conn, vs.gallery, kind)
+                    build, size = build_index(
+                        conn, kind, args.m, args.ef_construction, args.maintenance_work_mem, args.parallel_workers
+                    )
+                    with conn.cursor() as cur:
+                        cur.execute("SELECT pg_prewarm(%s::regclass)", [f"{SCHEMA}.bench_hnsw"])
+                    conn.commit()
+                    pg_search(url, kind, vs.queries[:50], args.ef[0], 1)  # warm the plan cache
+                    for n, ef in enumerate(args.ef):
+                        found, lat1 = pg_search(url, kind, vs.queries, ef, 1)
+                        _, lat4 = pg_search(url, kind, vs.queries, ef, 4)
+                        r = quality(found, truth, vs, mates)
+                        name = f"pgvector {kind} m{args.m}/efc{args.ef_construction}"
+                        print(
+                            row(name, ef, r, lat1, lat4, build if n == 0 else None, size if n == 0 else None),
+                            flush=True,
+                        )
+                finally:
+                    if not args.keep:
+                        with conn.cursor() as cur:
+                            cur.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+                        conn.commit()
+        for dtype in args.usearch:
+            for line in usearch_rows(vs, truth, mates, args.ef, args.m, args.ef_construction, dtype):
+                print(line, flush=True)
+    print(f"\nload average at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 
 

@@ -35,12 +35,19 @@ def dashboard_data(user) -> dict:
         "alerts_by_severity": None,
         "newest_alerts": None,
         "cameras": None,
+        "incidents": None,
+        "line_counts": None,
     }
     if policy.can(user, "events", "read"):
         data["events_per_hour"] = dashboard.events_per_hour(user)
+        data["line_counts"] = dashboard.line_counts_today(user)
     if policy.can(user, "alerts", "read"):
         data["alerts_by_severity"] = dashboard.alerts_by_severity(user)
         data["newest_alerts"] = alert_cards(alert_queue(user)[:NEWEST_ALERTS])
+    if policy.can(user, "incidents", "read"):
+        from incidents.services.overview import incident_overview
+
+        data["incidents"] = incident_overview(user)
     if policy.can(user, "cameras", "read"):
         data["cameras"] = [
             {**vars(camera), "last_frame": camera.last_frame.isoformat() if camera.last_frame else None}

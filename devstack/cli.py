@@ -23,9 +23,14 @@ PASSTHROUGH = ("test", "manage")
 
 # Extra `run` processes that start only once the management command exists:
 # process name -> manage.py command.
-OPTIONAL_MANAGE_PROCESSES = {"streams": "run_streams"}
+OPTIONAL_MANAGE_PROCESSES = {"streams": "run_streams", "recorder": "record_cameras"}
 
-CELERY_QUEUES = "recognition,notifications,maintenance,celery"
+CELERY_QUEUES = "recognition,notifications,celery"
+# Partition create/attach/drop needs the tables' owner, so that queue has a worker of its own.
+MAINTENANCE_QUEUE = "maintenance"
+# What the console, API, websockets and workers connect to the embedded PostgreSQL as: not a
+# superuser, so the row-level security policies apply (migrations and maintenance stay the owner's).
+APP_ROLE = "orin_app"
 BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 BROWSER_PACKAGES = ["chromium", "chromium-driver", "fonts-dejavu-core"]
 
@@ -89,14 +94,38 @@ def _management_command_exists(root: Path, command: str) -> bool:
     return any(root.glob(f"*/management/commands/{command}.py"))
 
 
-def _run_processes(paths: Paths, settings: Settings) -> list[ProcessSpec]:
-    daphne, celery = str(paths.venv_bin / "daphne"), str(paths.venv_bin / "celery")
+def _run_processes(paths: Paths, settings: Settings, app_env: dict[str, str]) -> list[ProcessSpec]:
+    celery = str(paths.venv_bin / "celery")
     port = str(settings.http_port)
     beat_schedule = str(paths.run / "celerybeat-schedule")  # unused by the DB scheduler; keeps the repo clean
     specs = [
-        ProcessSpec("web", [daphne, "-b", LOCALHOST, "-p", port, "orin.asgi:application"]),
+        # daphne, minus Twisted's own multipart parsing (orin/web_server.py says why)
         ProcessSpec(
-            "worker", [celery, "-A", "orin", "worker", "-Q", CELERY_QUEUES, "--concurrency", "2", "-l", "info"]
+            "web",
+            [sys.executable, "-m", "orin.web_server", "-b", LOCALHOST, "-p", port, "orin.asgi:application"],
+            app_env,
+        ),
+        ProcessSpec(
+            "worker",
+            [celery, "-A", "orin", "worker", "-Q", CELERY_QUEUES, "--concurrency", "2", "-l", "info", "-n", "app@%h"],
+            app_env,
+        ),
+        ProcessSpec(
+            "maintenance",
+            [
+                celery,
+                "-A",
+                "orin",
+                "worker",
+                "-Q",
+                MAINTENANCE_QUEUE,
+                "--concurrency",
+                "1",
+                "-l",
+                "info",
+                "-n",
+                "maint@%h",
+            ],
         ),
         ProcessSpec(
             "beat", [celery, "-A", "orin", "beat", "-l", "info", "--scheduler", BEAT_SCHEDULER, "-s", beat_schedule]
@@ -104,8 +133,19 @@ def _run_processes(paths: Paths, settings: Settings) -> list[ProcessSpec]:
     ]
     for name, command in OPTIONAL_MANAGE_PROCESSES.items():
         if _management_command_exists(paths.root, command):
-            specs.append(ProcessSpec(name, [sys.executable, "manage.py", command]))
+            specs.append(ProcessSpec(name, [sys.executable, "manage.py", command], app_env))
     return specs
+
+
+def _app_role_env(stack: Stack) -> dict[str, str]:
+    """DATABASE_URL of the non-superuser application role, granted after the migrate that just
+    ran; nothing when the user brought their own database (their roles, their choice)."""
+    if stack.settings.database_url:
+        return {}
+    _manage(stack, "grant_app_role", APP_ROLE, "--create")
+    owner_url = stack.exports()["DATABASE_URL"]
+    scheme, _, rest = owner_url.partition("://")
+    return {"DATABASE_URL": f"{scheme}://{APP_ROLE}@{rest.split('@', 1)[1]}"}
 
 
 def _banner(paths: Paths, settings: Settings) -> None:
@@ -152,9 +192,15 @@ def cmd_run(stack: Stack) -> int:
     try:
         _manage(stack, "migrate", "--noinput")
         _manage(stack, "collectstatic", "--noinput")
-        _manage(stack, "seed_demo")
+        try:
+            _manage(stack, "seed_demo")
+        except DevstackError as exc:  # demo data is a convenience: never a reason not to start
+            info(f"warning: {exc}; the console starts without (some) demo data")
         supervisor = Supervisor(
-            _run_processes(paths, settings), env=stack.child_env(), cwd=paths.root, log_dir=paths.logs
+            _run_processes(paths, settings, _app_role_env(stack)),
+            env=stack.child_env(),
+            cwd=paths.root,
+            log_dir=paths.logs,
         )
         supervisor.run(on_started=lambda: _banner(paths, settings))
     finally:
@@ -176,6 +222,10 @@ def cmd_test(stack: Stack, pytest_args: list[str]) -> int:
         env["REDIS_URL"] = env["REDIS_URL"].rsplit("/", 1)[0] + "/1"
     if not os.environ.get("ORIN_MEDIA_ROOT"):
         env["ORIN_MEDIA_ROOT"] = str(stack.paths.state / "test-media")
+    if "synchronous_commit" not in env.get("PGOPTIONS", ""):
+        # Throwaway test databases need no durable commits; the server default stays on.
+        env["PGOPTIONS"] = f"{env.get('PGOPTIONS', '')} -c synchronous_commit=off".strip()
+        info("tests run with synchronous_commit=off in their own database sessions (the server keeps it on)")
     if not os.environ.get("DJANGO_SETTINGS_MODULE"):
         # pytest-django ranks the env var above its ini option; let the
         # project's pytest config choose the test settings.

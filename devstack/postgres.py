@@ -27,19 +27,34 @@ DB_USER = "orin"
 DB_NAME = "orin"
 SYSTEM_USER = "orin-pg"  # only used when we run as root
 
-# Sized for a 2-core / 24 GB dev or CI box. fsync stays on; synchronous_commit
-# off trades the last few hundred ms of commits on a crash (never corruption)
-# for much faster test-database setup.
+# Sized for a 2-core / 24 GB dev or CI box. fsync and synchronous_commit stay on:
+# an API answer of 201 means the rows survive a crash. `orinctl test` turns
+# synchronous_commit off for the test sessions only (PGOPTIONS) and says so.
 SERVER_SETTINGS = {
-    "shared_buffers": "512MB",
     "max_connections": "200",
     "maintenance_work_mem": "1GB",
     "work_mem": "16MB",
-    "synchronous_commit": "off",
+    "synchronous_commit": "on",
     # /dev/shm is often tiny (64 MB) in containers; mmap files avoid
     # "could not resize shared memory segment" on parallel queries.
     "dynamic_shared_memory_type": "mmap",
 }
+
+
+def memory_settings(ram_bytes: int | None = None) -> dict[str, str]:
+    """Buffers sized from the machine's RAM so the face-search graphs stay cached: an eighth of
+    it, 512 MB to 4 GB (a 500k-face halfvec graph is ~0.5 GB, docs/scale.md). Pages are only
+    committed when used, so an idle dev cluster costs nothing extra."""
+    ram = ram_bytes or os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    mib = ram // 2**20
+    return {"shared_buffers": f"{min(4096, max(512, mib // 8))}MB", "effective_cache_size": f"{max(1024, mib // 2)}MB"}
+
+
+def prewarm_settings() -> dict[str, str]:
+    """pg_prewarm's autoprewarm worker: after a restart the server reloads the blocks it had
+    cached (the HNSW graphs among them) instead of reading them on the first searches."""
+    return {"shared_preload_libraries": "pg_prewarm"} if (bindir().parent / "lib" / "pg_prewarm.so").exists() else {}
+
 
 # trust auth: this is a dev/test server listening only on 127.0.0.1 (plus a
 # socket inside the 0700 pgdata), so any local user may connect as `orin`.
@@ -252,7 +267,7 @@ class EmbeddedPostgres:
         if len(socket_dir) + len(f"/.s.PGSQL.{self.port}") > _MAX_SOCKET_PATH:
             socket_dir = ""  # TCP only; everything we run connects via 127.0.0.1
         opts += ["-k", socket_dir]
-        for key, value in SERVER_SETTINGS.items():
+        for key, value in {**SERVER_SETTINGS, **memory_settings(), **prewarm_settings()}.items():
             opts += ["-c", f"{key}={value}"]
         # pg_ctl hands -o to /bin/sh, so quote for the shell.
         return shlex.join(opts)

@@ -1,6 +1,5 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.files.storage import default_storage
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -31,13 +30,16 @@ from orin.admin_tools import (
     ScopedModelAdmin,
     ScopedTabularInline,
 )
+from surveillance.services.media_access import THUMBNAIL_WIDTHS, media_url
 
 
 def crop_thumbnail(storage_name: str, size: int = 64) -> str:
     if not storage_name:
         return "-"
     return format_html(
-        '<img src="{}" alt="face" style="height:{}px;border-radius:4px">', default_storage.url(storage_name), size
+        '<img src="{}" alt="face" style="height:{}px;border-radius:4px">',
+        media_url(storage_name, width=next((w for w in THUMBNAIL_WIDTHS if w >= size), None)),
+        size,
     )
 
 
@@ -160,10 +162,9 @@ class PersonAdmin(ScopedModelAdmin):
         form = WhoIsThisForm(request.POST or None, request.FILES or None)
         matches, error = None, None
         if request.method == "POST" and form.is_valid():
-            visible = PersonCluster.objects.restrict(request.user).values("id")
             try:
-                matches = review.search_faces(
-                    form.cleaned_data["image"].read(), top_k=form.cleaned_data["top_k"], cluster_ids_visible=visible
+                matches = review.identify_face(
+                    request.user, form.cleaned_data["image"].read(), form.cleaned_data["top_k"], request=request
                 )
             except (review.NoFaceFound, ModelPackError) as exc:
                 form.add_error("image", str(exc))

@@ -13,10 +13,11 @@ from rest_framework.views import APIView
 from accounts.authentication import DeviceKeyAuthentication
 from accounts.policy import can
 from accounts.rest.access import restrict_for
-from faces.models import PersonCluster
 from faces.services.ingest import FrameRejected, resolve_camera, submit_frame
 from faces.services.model_pack import ModelPackError
-from faces.services.review import NoFaceFound, search_faces
+from faces.services.review import NoFaceFound, identify_face
+from surveillance.rest.media import signed_download
+from surveillance.services.media_access import find_visible_media
 
 
 class FrameIngestSerializer(serializers.Serializer):
@@ -120,12 +121,13 @@ class FaceSearchView(APIView):
             raise PermissionDenied("you may not look up persons")
         form = FaceSearchSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        visible = PersonCluster.objects.restrict(request.user).values("id")
         try:
-            matches = search_faces(
+            matches = identify_face(
+                request.user,
                 read_upload(form.validated_data["image"]),
-                top_k=form.validated_data["top_k"],
-                cluster_ids_visible=visible,
+                form.validated_data["top_k"],
+                request=request,
+                via="api",
             )
         except NoFaceFound as exc:
             raise ValidationError({"image": [str(exc)]}) from exc
@@ -138,7 +140,11 @@ class FaceSearchView(APIView):
                 "label": m.label,
                 "similarity": round(m.similarity, 4),
                 "status": m.status,
-                "crop_url": m.crop_url,
+                # Only a crop the caller may see (a cluster seen at their site may have its nearest
+                # face at another); the link is checked again on download.
+                "crop_url": signed_download(request, m.crop_path)[0]
+                if m.crop_path and find_visible_media(request.user, m.crop_path)
+                else None,
             }
             for m in matches
         ]

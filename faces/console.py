@@ -18,27 +18,15 @@ from django.views.decorators.http import require_POST
 
 from accounts import policy
 from accounts.services.audit import record_access
-from faces.models import FaceEmbedding, Person, PersonCluster
-from faces.services import review, review_queue
+from faces.models import FaceEmbedding, MatchSuggestion, Person, PersonCluster, SuggestionStatus
+from faces.services import rematch, review, review_queue
 from surveillance.models import Event
 from surveillance.services.media_access import media_url
 from surveillance.services.sightings import event_card
 
 CLUSTERS_PER_PAGE = 24
 CROP_WIDTH = 160
-
-# Review action → the permission-matrix action on "persons" it needs.
-ACTION_NEEDS = {
-    "name": "write",
-    "move": "write",
-    "move_out": "write",
-    "reject": "write",
-    "confirm": "write",
-    "not_this_person": "write",
-    "merge": "merge",
-    "delete_clusters": "delete",
-    "delete_faces": "delete",
-}
+SUGGESTIONS_SHOWN = 20
 
 
 def _require_read(user) -> None:
@@ -57,7 +45,7 @@ def _face(face: FaceEmbedding, score: float | None = None) -> dict:
 
 
 def _allowed_actions(user) -> list[str]:
-    return [action for action, need in ACTION_NEEDS.items() if policy.can(user, "persons", need)]
+    return [action for action, (need, _) in ACTIONS.items() if policy.can(user, "persons", need)]
 
 
 def review_queue_view(request):
@@ -79,6 +67,15 @@ def review_queue_view(request):
         "page": page,
         "more": more,
         "allowed": _allowed_actions(request.user),
+        "suggestions": [
+            {
+                "suggestion": s,
+                "face": _face(s.cluster.representative_embedding) if s.cluster.representative_embedding else None,
+            }
+            for s in MatchSuggestion.objects.restrict(request.user)
+            .filter(status=SuggestionStatus.PENDING)
+            .select_related("cluster__representative_embedding", "person")[:SUGGESTIONS_SHOWN]
+        ],
     }
     return TemplateResponse(request, "admin/console/review_queue.html", context)
 
@@ -140,13 +137,14 @@ def person_search(request):
 
 
 class ReviewForm(forms.Form):
-    action = forms.ChoiceField(choices=[(a, a) for a in ACTION_NEEDS])
+    action = forms.ChoiceField(choices=lambda: [(a, a) for a in ACTIONS])
     clusters = forms.CharField(required=False)
     faces = forms.CharField(required=False)
     person = forms.UUIDField(required=False)
     new_person_name = forms.CharField(required=False, max_length=200)
     event = forms.UUIDField(required=False)
     event_time = forms.DateTimeField(required=False)
+    suggestion = forms.UUIDField(required=False)
     notes = forms.CharField(required=False, max_length=1000)
     outliers = forms.ChoiceField(
         required=False, choices=[("", "warn"), ("include", "include them"), ("exclude", "leave them out")]
@@ -201,6 +199,8 @@ def _resolve(request, data) -> dict:
         if data["event_time"]:
             events = events.filter(timestamp=data["event_time"])
         found["event"] = get_object_or_404(events.restrict(user))
+    if data["suggestion"]:
+        found["suggestion"] = get_object_or_404(MatchSuggestion.objects.all().restrict(user), pk=data["suggestion"])
     return found
 
 
@@ -229,71 +229,128 @@ def _target_person(request, found, data, *, create: bool) -> tuple[Person | None
     return Person.objects.create(name=name, status="known", created_by=request.user), name
 
 
-def _run(request, action: str, data: dict, found: dict) -> str:
-    user = request.user
-    clusters, faces = found.get("clusters", []), found.get("faces", [])
-    if action == "name":
-        if not clusters:
-            raise Refusal("Select the clusters to name.")
-        all_faces = list(FaceEmbedding.objects.filter(cluster__in=clusters))
-        person, label = _target_person(request, found, data, create=False)
-        leave_out = _guard(person, all_faces, label, data["outliers"])
-        with transaction.atomic():
-            if leave_out:
-                review_queue.move_out(leave_out, user, notes="left out when the cluster was named")
-            if person is None:
-                person, _ = _target_person(request, found, data, create=True)
-            for cluster in clusters:
-                review.name_cluster(
-                    cluster, person=person, reviewer=user, exclude_outliers=data["outliers"] != "include"
-                )
-        held = f" {len(leave_out)} outlier face(s) went back to the queue." if leave_out else ""
-        return f"{len(clusters)} cluster(s) named {person}.{held}"
-    if action == "move":
-        if not faces:
-            raise Refusal("Select the faces to move.")
-        person, label = _target_person(request, found, data, create=False)
-        leave_out = {f.pk for f in _guard(person, faces, label, data["outliers"])}
-        moving = [f for f in faces if f.pk not in leave_out]
-        with transaction.atomic():
-            if person is None:
-                person, _ = _target_person(request, found, data, create=True)
-            count = review.move_embeddings(moving, to_person=person, reviewer=user, notes=data["notes"])
-        return f"{count} face(s) moved to {person}." + (f" {len(leave_out)} outlier(s) left out." if leave_out else "")
-    if action == "move_out":
-        if not faces:
-            raise Refusal("Select the faces to move out.")
-        cluster = review_queue.move_out(faces, user, notes=data["notes"])
-        return f"{len(faces)} face(s) moved out to {cluster}."
-    if action == "merge":
-        if len(clusters) < 2:
-            raise Refusal("Select at least two clusters to merge (the first one selected is kept).")
-        target = review.merge_clusters(clusters[0], clusters[1:], user)
-        return f"{len(clusters) - 1} cluster(s) merged into {target}."
-    if action == "reject":
-        if not clusters:
-            raise Refusal("Select the clusters to reject.")
+def _name(request, data: dict, found: dict) -> str:
+    user, clusters = request.user, found.get("clusters", [])
+    if not clusters:
+        raise Refusal("Select the clusters to name.")
+    all_faces = list(FaceEmbedding.objects.filter(cluster__in=clusters))
+    person, label = _target_person(request, found, data, create=False)
+    leave_out = _guard(person, all_faces, label, data["outliers"])
+    with transaction.atomic():
+        if leave_out:
+            review.move_out(leave_out, user, notes="left out when the cluster was named")
+        if person is None:
+            person, _ = _target_person(request, found, data, create=True)
         for cluster in clusters:
-            review.reject_cluster(cluster, user, notes=data["notes"])
-        return f"{len(clusters)} cluster(s) rejected as not a face / false positive."
-    if action == "delete_clusters":
-        if not clusters:
-            raise Refusal("Select the clusters to delete.")
-        with transaction.atomic():
-            count = sum(review_queue.delete_cluster(cluster, user, notes=data["notes"]) for cluster in clusters)
-        return f"{len(clusters)} cluster(s) and {count} face(s) deleted."
-    if action == "delete_faces":
-        if not faces:
-            raise Refusal("Select the faces to delete.")
-        return f"{review_queue.delete_faces(faces, user, notes=data['notes'])} face(s) deleted."
+            review.name_cluster(cluster, person=person, reviewer=user, exclude_outliers=data["outliers"] != "include")
+    held = f" {len(leave_out)} outlier face(s) went back to the queue." if leave_out else ""
+    return f"{len(clusters)} cluster(s) named {person}.{held}"
+
+
+def _move(request, data: dict, found: dict) -> str:
+    faces = found.get("faces", [])
+    if not faces:
+        raise Refusal("Select the faces to move.")
+    person, label = _target_person(request, found, data, create=False)
+    leave_out = {f.pk for f in _guard(person, faces, label, data["outliers"])}
+    moving = [f for f in faces if f.pk not in leave_out]
+    with transaction.atomic():
+        if person is None:
+            person, _ = _target_person(request, found, data, create=True)
+        count = review.move_embeddings(moving, to_person=person, reviewer=request.user, notes=data["notes"])
+    return f"{count} face(s) moved to {person}." + (f" {len(leave_out)} outlier(s) left out." if leave_out else "")
+
+
+def _move_out(request, data: dict, found: dict) -> str:
+    faces = found.get("faces", [])
+    if not faces:
+        raise Refusal("Select the faces to move out.")
+    cluster = review.move_out(faces, request.user, notes=data["notes"])
+    return f"{len(faces)} face(s) moved out to {cluster}."
+
+
+def _merge(request, data: dict, found: dict) -> str:
+    clusters = found.get("clusters", [])
+    if len(clusters) < 2:
+        raise Refusal("Select at least two clusters to merge (the first one selected is kept).")
+    target = review.merge_clusters(clusters[0], clusters[1:], request.user)
+    return f"{len(clusters) - 1} cluster(s) merged into {target}."
+
+
+def _reject(request, data: dict, found: dict) -> str:
+    clusters = found.get("clusters", [])
+    if not clusters:
+        raise Refusal("Select the clusters to reject.")
+    for cluster in clusters:
+        review.reject_cluster(cluster, request.user, notes=data["notes"])
+    return f"{len(clusters)} cluster(s) rejected as not a face / false positive."
+
+
+def _delete_clusters(request, data: dict, found: dict) -> str:
+    clusters = found.get("clusters", [])
+    if not clusters:
+        raise Refusal("Select the clusters to delete.")
+    with transaction.atomic():
+        count = sum(review.delete_cluster(cluster, request.user, notes=data["notes"]) for cluster in clusters)
+    return f"{len(clusters)} cluster(s) and {count} face(s) deleted."
+
+
+def _delete_faces(request, data: dict, found: dict) -> str:
+    faces = found.get("faces", [])
+    if not faces:
+        raise Refusal("Select the faces to delete.")
+    return f"{review.delete_faces(faces, request.user, notes=data['notes'])} face(s) deleted."
+
+
+def _event(found: dict) -> Event:
     event = found.get("event")
     if event is None:
         raise Refusal("Which recognition?")
-    if action == "confirm":
-        review.confirm_recognition(event, user)
-        return f"Confirmed: {event.person}."
-    review.reject_recognition(event, user, notes=data["notes"])
+    return event
+
+
+def _confirm(request, data: dict, found: dict) -> str:
+    event = _event(found)
+    review.confirm_recognition(event, request.user)
+    return f"Confirmed: {event.person}."
+
+
+def _not_this_person(request, data: dict, found: dict) -> str:
+    review.reject_recognition(_event(found), request.user, notes=data["notes"])
     return "Marked as not this person; the same face will not be matched to them again."
+
+
+def _suggestion(found: dict) -> MatchSuggestion:
+    suggestion = found.get("suggestion")
+    if suggestion is None:
+        raise Refusal("Which suggestion?")
+    return suggestion
+
+
+def _accept_suggestion(request, data: dict, found: dict) -> str:
+    suggestion = rematch.accept(_suggestion(found), request.user)
+    return f"{suggestion.cluster} named {suggestion.person}."
+
+
+def _reject_suggestion(request, data: dict, found: dict) -> str:
+    suggestion = rematch.reject(_suggestion(found), request.user)
+    return f"Noted: {suggestion.cluster} is not {suggestion.person}; they will not be matched again."
+
+
+# Review action → (the permission-matrix action on "persons" it needs, its handler).
+ACTIONS = {
+    "name": ("write", _name),
+    "move": ("write", _move),
+    "move_out": ("write", _move_out),
+    "reject": ("write", _reject),
+    "confirm": ("write", _confirm),
+    "not_this_person": ("write", _not_this_person),
+    "merge": ("merge", _merge),
+    "delete_clusters": ("delete", _delete_clusters),
+    "delete_faces": ("delete", _delete_faces),
+    "accept_suggestion": ("write", _accept_suggestion),
+    "reject_suggestion": ("write", _reject_suggestion),
+}
 
 
 def _wants_json(request) -> bool:
@@ -319,12 +376,11 @@ def review_act(request):
     if not form.is_valid():
         return _answer(request, 400, {"errors": form.errors.get_json_data(), "message": "Invalid review request."})
     data = form.cleaned_data
-    action = data["action"]
-    if not policy.can(request.user, "persons", ACTION_NEEDS[action]):
+    need, handler = ACTIONS[data["action"]]
+    if not policy.can(request.user, "persons", need):
         raise PermissionDenied
     try:
-        found = _resolve(request, data)
-        message = _run(request, action, data, found)
+        message = handler(request, data, _resolve(request, data))
     except OutlierWarning as warning:
         return _answer(
             request,
@@ -334,6 +390,6 @@ def review_act(request):
                 "outliers": [_face(face, score) for face, score in warning.flagged],
             },
         )
-    except (Refusal, review.ReviewError) as exc:
+    except (Refusal, review.ReviewError, rematch.SuggestionError) as exc:
         return _answer(request, 400, {"message": str(exc)})
     return _answer(request, 200, {"message": message})

@@ -22,6 +22,7 @@ from django.db.models import Exists, OuterRef, Q
 from pgvector.django import HnswIndex, VectorField
 
 from accounts.scoping import ScopedQuerySet, Viewer, apply_scope, scoped_manager
+from faces.fields import HalfEmbeddingField
 from surveillance.models import Event, ReviewActionType, confidence_check
 
 EMBEDDING_DIMENSIONS = 512
@@ -95,6 +96,30 @@ class TrainingJobStatus(models.TextChoices):
     COMPLETED = "completed"
     FAILED = "failed"
     ROLLBACK = "rollback"
+    CANCELLED = "cancelled"
+
+
+class TrainingJobKind(models.TextChoices):
+    CALIBRATE = "calibrate"
+    ADAPT = "adapt"
+
+
+class GalleryStatus(models.TextChoices):
+    PENDING = "pending"
+    EMBEDDING = "embedding"
+    COMPLETE = "complete"
+    FAILED = "failed"
+
+
+class SampleSplit(models.TextChoices):
+    TRAIN = "train"
+    VALIDATION = "validation"
+
+
+class SuggestionStatus(models.TextChoices):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
 
 
 class Person(models.Model):
@@ -281,7 +306,7 @@ class FaceEmbedding(models.Model):
         blank=True,
         related_name="embeddings",
     )
-    embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS)
+    embedding = HalfEmbeddingField(dimensions=EMBEDDING_DIMENSIONS)
     source_image_path = models.TextField(help_text="Storage name of the face crop")
     face_quality = models.DecimalField(max_digits=4, decimal_places=3, default=0)
     confidence = models.DecimalField(max_digits=4, decimal_places=3, default=0)
@@ -336,25 +361,26 @@ class FaceEmbedding(models.Model):
                 name="idx_embeddings_primary",
                 condition=Q(is_primary=True),
             ),
+            # halfvec graphs (faces/fields.py). ef_construction=128 on both: on identity-clustered
+            # vectors (bench/face_search.py) the seed's 64 caps recall@10 near 0.8 whatever the
+            # ef_search; 128 with ef_search ORIN_HNSW_EF_SEARCH reaches the recall target.
+            # Figures: docs/scale.md.
             HnswIndex(
                 name="idx_embeddings_hnsw",
                 fields=["embedding"],
                 m=16,
-                ef_construction=64,
-                opclasses=["vector_cosine_ops"],
+                ef_construction=128,
+                opclasses=["halfvec_cosine_ops"],
             ),
             # Every face is searched against known persons; unknown-cluster samples usually
             # outnumber them by far, so a filtered scan of the full graph would wade through
-            # cluster vectors. The partial graph holds only the persons' embeddings. Built with
-            # ef_construction=128: on identity-clustered vectors (bench/face_search.py, 500k)
-            # 64 gives recall@10 0.79 at ef_search 64, 128 gives 0.97 (0.997 at ef_search 128);
-            # persons are enrolled rarely, so the slower inserts cost little.
+            # cluster vectors. The partial graph holds only the persons' embeddings.
             HnswIndex(
                 name="idx_embeddings_person_hnsw",
                 fields=["embedding"],
                 m=16,
                 ef_construction=128,
-                opclasses=["vector_cosine_ops"],
+                opclasses=["halfvec_cosine_ops"],
                 condition=Q(person__isnull=False),
             ),
         ]
@@ -576,6 +602,11 @@ class TrainingDataset(models.Model):
         default=TrainingStatus.BUILDING,
         db_index=True,
     )
+    quality_floor = models.FloatField(default=0.45)
+    validation_fraction = models.FloatField(default=0.3)
+    progress = models.FloatField(default=0.0, help_text="0..1 while building")
+    summary = models.JSONField(default=dict, blank=True, help_text="Counts per split and label")
+    error = models.TextField(blank=True, default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         db_column="created_by",
@@ -617,6 +648,14 @@ class TrainingJob(models.Model):
         related_name="+",
     )
     approved_at = models.DateTimeField(null=True, blank=True)
+    kind = models.CharField(max_length=20, choices=TrainingJobKind.choices, default=TrainingJobKind.CALIBRATE)
+    model_version = models.ForeignKey(
+        "ModelVersion", on_delete=models.CASCADE, null=True, blank=True, related_name="jobs", help_text="Calibrated"
+    )
+    target_precision = models.FloatField(default=0.995)
+    progress = models.FloatField(default=0.0)
+    cancel_requested = models.BooleanField(default=False)
+    error = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = scoped_manager("training", shared=True, why=TRAINING_RULE)
@@ -643,6 +682,26 @@ class ModelVersion(models.Model):
     is_production = models.BooleanField(default=False)
     is_rollback_available = models.BooleanField(default=True)
     deployed_at = models.DateTimeField(null=True, blank=True)
+    pack_path = models.CharField(max_length=500, default="", help_text="Folder of the insightface model pack")
+    gallery_version = models.CharField(
+        max_length=20,
+        default="",
+        help_text="face_embeddings.model_version of its gallery: its own name for a new pack, the "
+        "earlier version's for the same pack with other thresholds",
+    )
+    match_threshold = models.FloatField(default=0.5)
+    cluster_threshold = models.FloatField(default=0.5)
+    gallery_policy = models.JSONField(default=dict, blank=True, help_text='e.g. {"min_quality": 0.45}')
+    gallery_status = models.CharField(max_length=20, choices=GalleryStatus.choices, default=GalleryStatus.PENDING)
+    gallery_done = models.IntegerField(default=0)
+    gallery_total = models.IntegerField(default=0)
+    gallery_error = models.TextField(blank=True, default="")
+    previous = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", help_text="Rollback target"
+    )
+    deployed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = scoped_manager("training", shared=True, why=TRAINING_RULE)
@@ -718,3 +777,50 @@ class UnknownClusterForReview(models.Model):
         db_table = "vw_unknown_clusters_for_review"
         verbose_name = "unknown cluster for review"
         verbose_name_plural = "unknown clusters for review"
+
+
+class DatasetSample(models.Model):
+    """One frozen sample of a dataset: which face, whose it is (by the reviewers' word), and its
+    split. Identities never straddle splits, so validation measures faces of unseen people."""
+
+    id = models.BigAutoField(primary_key=True)
+    dataset = models.ForeignKey(TrainingDataset, on_delete=models.CASCADE, related_name="samples")
+    embedding = models.ForeignKey(FaceEmbedding, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    source_image_path = models.TextField()
+    identity = models.CharField(max_length=60, help_text='"person:<uuid>" or "cluster:<uuid>"')
+    label = models.CharField(max_length=20, help_text="confirmed, corrected, merged, enrolled, rejected")
+    split = models.CharField(max_length=20, choices=SampleSplit.choices)
+    quality = models.FloatField(default=0.0)
+
+    objects = scoped_manager("training", shared=True, why=TRAINING_RULE)
+
+    class Meta:
+        db_table = "training_dataset_samples"
+        indexes = [models.Index(fields=["dataset", "split"], name="idx_dataset_samples_split")]
+
+
+class MatchSuggestion(models.Model):
+    """ "Unknown-00042 looks like Marcus Webb, 0.71": found by re-matching, decided by a reviewer."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    cluster = models.ForeignKey(PersonCluster, on_delete=models.CASCADE, related_name="suggestions")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="suggestions")
+    similarity = models.FloatField()
+    model_version = models.CharField(max_length=20)
+    reason = models.CharField(max_length=30, help_text="enrolled, named, threshold")
+    status = models.CharField(max_length=20, choices=SuggestionStatus.choices, default=SuggestionStatus.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = scoped_manager("persons", via="cluster", why="A suggestion shows an unknown cluster: seen where it was.")
+
+    class Meta:
+        db_table = "face_match_suggestions"
+        ordering = ["-similarity"]
+        constraints = [models.UniqueConstraint(fields=["cluster", "person"], name="uniq_suggestion_cluster_person")]
+
+    def __str__(self) -> str:
+        return f"{self.cluster} looks like {self.person}, {self.similarity:.2f}"

@@ -12,11 +12,25 @@ from rest_framework.routers import DefaultRouter
 import accounts.rest.schema  # noqa: F401  (registers the authentication schemes)
 from accounts.rest import urls as accounts_urls
 from alerts.rest import urls as alerts_urls
+from analytics.rest import urls as analytics_urls
 from detection.rest import urls as detection_urls
 from faces.rest import urls as faces_urls
+from incidents.rest import urls as incidents_urls
+from scenes.rest import urls as scenes_urls
 from surveillance.rest import urls as surveillance_urls
+from video.rest import urls as video_urls
 
-APPS = (accounts_urls, surveillance_urls, faces_urls, alerts_urls, detection_urls)
+APPS = (
+    accounts_urls,
+    surveillance_urls,
+    faces_urls,
+    alerts_urls,
+    detection_urls,
+    video_urls,
+    incidents_urls,
+    analytics_urls,
+    scenes_urls,
+)
 UUID_PATTERN = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 
 router = DefaultRouter()

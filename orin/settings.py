@@ -63,10 +63,15 @@ INSTALLED_APPS = [
     "faces",
     "alerts",
     "detection",  # built-in object detector, motion gate, tracks, AI guards
+    "incidents",
+    "analytics",
     "console",  # above the domain apps: dashboard, cross-app screens, demo data, doctor
+    "video",  # recordings, evidence locks, clips around alerts, playback
+    "scenes",  # scene descriptions from an OpenAI-compatible vision-language model (docs/scenes.md)
 ]
 
 MIDDLEWARE = [
+    "orin.errors.ServiceErrorMiddleware",  # first: outages answer 503 + Retry-After; API errors always JSON
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "surveillance.middleware.RequestMetricsMiddleware",  # request rate/latency for the `api` health row
@@ -104,7 +109,11 @@ TEMPLATES = [
 # --- Database --------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "postgres://orin@127.0.0.1:54329/orin")
 try:
-    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("ORIN_DB_CONN_MAX_AGE", "60")))
+    # Health checks: a persistent connection cut by a database restart is replaced at the start of
+    # the next request or task instead of failing it.
+    _db = dj_database_url.parse(
+        DATABASE_URL, conn_max_age=int(os.environ.get("ORIN_DB_CONN_MAX_AGE", "60")), conn_health_checks=True
+    )
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
 if _db.get("ENGINE") != "django.db.backends.postgresql":
@@ -122,9 +131,16 @@ CACHES = {
         "KEY_PREFIX": "orin",
     }
 }
+# Pub/sub layer: a group_send is one PUBLISH, each process holds one subscription and fans out
+# in memory (bench/live.py: 500 clients p95 well under the core layer's, no pool exhaustion on
+# mass connects). ORIN_CHANNEL_LAYER=core selects the list-per-consumer layer (docs/scale.md).
+_CHANNEL_BACKENDS = {
+    "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+    "core": "channels_redis.core.RedisChannelLayer",
+}
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": _CHANNEL_BACKENDS[os.environ.get("ORIN_CHANNEL_LAYER", "pubsub")],
         # redis-py 8 reads with a 5 s socket timeout by default, the same as channels-redis'
         # BRPOP wait: an idle websocket consumer would die after 5 s. Read longer than BRPOP waits.
         "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}], "prefix": "orin:channels"},
@@ -146,6 +162,7 @@ CELERY_TASK_ROUTES = {
     "faces.tasks.*": {"queue": "recognition"},
     "alerts.tasks.*": {"queue": "notifications"},
     "surveillance.tasks.*": {"queue": "maintenance"},
+    "analytics.tasks.*": {"queue": "maintenance"},
 }
 # Worker processes per queue, used when a worker is started without --concurrency
 # (`celery -A orin worker -Q recognition` runs ORIN_RECOGNITION_CONCURRENCY processes).
@@ -156,7 +173,21 @@ ORIN_WORKER_CONCURRENCY = {
     "celery": int(os.environ.get("ORIN_DEFAULT_QUEUE_CONCURRENCY", "1")),
 }
 # A message whose worker died without acknowledging it is redelivered after this many seconds.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("ORIN_CELERY_VISIBILITY_TIMEOUT", "3600"))}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("ORIN_CELERY_VISIBILITY_TIMEOUT", "3600")),
+    "socket_connect_timeout": 2,
+    # A surviving worker re-queues a dead node's unacknowledged tasks once they are older than
+    # the visibility timeout, checking every interval x throttle seconds (kombu: 10 x 10).
+    "unacked_restore_interval": int(os.environ.get("ORIN_CELERY_RESTORE_INTERVAL", "10")),
+    "unacked_restore_throttle": int(os.environ.get("ORIN_CELERY_RESTORE_THROTTLE", "10")),
+}
+# Producers (API requests, the stream reader) give up on an absent broker within about a second;
+# what they wanted to send stays in the database for a sweep (frames, notification outbox).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+# Frames still `queued` this long after they arrived are sent to recognition again (their task
+# was never published, or Redis lost it); by a worker at start and by the beat sweep.
+ORIN_FRAME_REQUEUE_AFTER_SECONDS = int(os.environ.get("ORIN_FRAME_REQUEUE_AFTER_SECONDS", "120"))
 
 # --- Auth ------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -185,7 +216,12 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "accounts.reporting.SecretSafeExceptionRepor
 OTP_TOTP_ISSUER = os.environ.get("ORIN_OTP_ISSUER", "ORIN")
 AXES_FAILURE_LIMIT = int(os.environ.get("ORIN_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("ORIN_LOGIN_LOCKOUT_MINUTES", "30")))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one alone locks
+# A (username, address) pair locks; the per-user sum and per-address slow-down are in
+# accounts.services.lockout, so one noisy client behind a NAT cannot lock an office out.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+ORIN_LOGIN_USER_FAILURE_LIMIT = int(os.environ.get("ORIN_LOGIN_USER_FAILURE_LIMIT", "20"))
+ORIN_LOGIN_IP_SLOW_AFTER = int(os.environ.get("ORIN_LOGIN_IP_SLOW_AFTER", "10"))
+ORIN_LOGIN_IP_MAX_DELAY = float(os.environ.get("ORIN_LOGIN_IP_MAX_DELAY", "2"))
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "accounts.services.audit.client_ip"
 AXES_SENSITIVE_PARAMETERS = ["password", "otp_token", "otp", "token"]
@@ -216,22 +252,32 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-if os.environ.get("ORIN_S3_BUCKET"):
-    STORAGES["default"] = {
+
+
+def s3_storage(bucket: str, endpoint_url: str | None = None) -> dict:
+    """Media in an S3-compatible bucket (django-storages + boto3; credentials from the usual AWS_*
+    variables). Private objects: ORIN serves them through its policy-checked routes."""
+    return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": os.environ["ORIN_S3_BUCKET"],
-            "endpoint_url": os.environ.get("ORIN_S3_ENDPOINT_URL"),
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url,
+            "default_acl": "private",
             "querystring_auth": True,
             "querystring_expire": 300,
+            "file_overwrite": False,
         },
     }
+
+
+if os.environ.get("ORIN_S3_BUCKET"):
+    STORAGES["default"] = s3_storage(os.environ["ORIN_S3_BUCKET"], os.environ.get("ORIN_S3_ENDPOINT_URL"))
 
 # --- Faces -----------------------------------------------------------------------------------
 ORIN_FACE_MODEL_DIR = Path(os.environ.get("ORIN_FACE_MODEL_DIR", STATE_DIR / "models" / "buffalo_s"))
 ORIN_FACE_MATCH_THRESHOLD = float(os.environ.get("ORIN_FACE_MATCH_THRESHOLD", "0.5"))
 ORIN_FACE_CLUSTER_THRESHOLD = float(os.environ.get("ORIN_FACE_CLUSTER_THRESHOLD", "0.5"))
-ORIN_HNSW_EF_SEARCH = int(os.environ.get("ORIN_HNSW_EF_SEARCH", "64"))
+ORIN_HNSW_EF_SEARCH = int(os.environ.get("ORIN_HNSW_EF_SEARCH", "100"))  # recall@10 >= 0.99 at 500k (docs/scale.md)
 ORIN_FACE_QUALITY_FLOOR = float(os.environ.get("ORIN_FACE_QUALITY_FLOOR", "0.45"))  # below: event only
 ORIN_FACE_MIN_SIZE = int(os.environ.get("ORIN_FACE_MIN_SIZE", "32"))  # pixels; camera config min_face_size wins
 ORIN_MAX_FRAME_BYTES = int(os.environ.get("ORIN_MAX_FRAME_BYTES", str(8 * 1024 * 1024)))
@@ -380,3 +426,8 @@ ORIN_TRACK_EVENT_INTERVAL_SECONDS = float(os.environ.get("ORIN_TRACK_EVENT_INTER
 ORIN_MOTION_EVENT_INTERVAL_SECONDS = float(os.environ.get("ORIN_MOTION_EVENT_INTERVAL_SECONDS", "60"))
 ORIN_DETECTOR_QUEUE = int(os.environ.get("ORIN_DETECTOR_QUEUE", "2"))  # frames waiting; more are dropped
 ORIN_DETECTOR_HEALTH_SECONDS = float(os.environ.get("ORIN_DETECTOR_HEALTH_SECONDS", "60"))
+# --- Recognition quality loop (faces.services.rematch / quality_loop) ------------------------
+ORIN_FACE_REMATCH_DAYS = int(os.environ.get("ORIN_FACE_REMATCH_DAYS", "30"))  # unknown clusters re-matched
+ORIN_FACE_AUTO_NAME_THRESHOLD = float(os.environ.get("ORIN_FACE_AUTO_NAME_THRESHOLD", "1.01"))  # >1: never
+ORIN_FACE_PRECISION_ALERT = float(os.environ.get("ORIN_FACE_PRECISION_ALERT", "0.95"))
+ORIN_FACE_PRECISION_MIN_REVIEWS = int(os.environ.get("ORIN_FACE_PRECISION_MIN_REVIEWS", "20"))

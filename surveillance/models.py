@@ -139,7 +139,10 @@ class Camera(models.Model):
     channel_number = models.IntegerField(db_index=True)
     name = models.CharField(max_length=100)
     location = models.CharField(max_length=200, blank=True, null=True)
-    rtsp_url = models.TextField(blank=True, null=True, help_text="RTSP/HTTP URL or a video file path")
+    # Encrypted at rest: a stream URL usually embeds the camera's password.
+    rtsp_url = EncryptedTextField(
+        db_column="rtsp_url_encrypted", blank=True, null=True, help_text="RTSP/HTTP URL or a video file path"
+    )
     resolution = models.CharField(max_length=20, blank=True, null=True)
     fps = models.IntegerField(default=25, null=True, blank=True)
     status = models.CharField(
@@ -198,6 +201,16 @@ class CameraZone(models.Model):
 
     def __str__(self) -> str:
         return f"{self.camera} / {self.name}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from surveillance.services.zones import validate_polygon
+
+        try:
+            validate_polygon(self.polygon_points)
+        except ValidationError as exc:
+            raise ValidationError({"polygon_points": exc.messages}) from exc
 
 
 class Event(models.Model):

@@ -13,6 +13,16 @@ from rest_framework import exceptions, status
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
+from orin.errors import RETRY_AFTER_SECONDS, outage_of, unavailable_body
+
+
+class ServiceUnavailable(exceptions.APIException):
+    """The database or Redis is away for a moment (a restart, a failover): retry later."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "a service ORIN needs is unavailable for a moment; retry later"
+    default_code = "service_unavailable"
+
 
 class Conflict(exceptions.APIException):
     """The request is valid but the resource's state refuses it (e.g. resolving a pending alert)."""
@@ -23,6 +33,9 @@ class Conflict(exceptions.APIException):
 
 
 def _as_api_exception(exc: Exception) -> Exception:
+    service = outage_of(exc)
+    if service is not None:
+        return ServiceUnavailable(unavailable_body(service)["detail"])
     if isinstance(exc, Http404):
         return exceptions.NotFound(*exc.args)
     if isinstance(exc, DjangoPermissionDenied):
@@ -68,5 +81,8 @@ def api_exception_handler(exc: Exception, context: dict):
         body = {"detail": str(detail), "code": code or _first_code(getattr(exc, "get_codes", lambda: "error")())}
     if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
         body["retry_after"] = max(1, int(round(exc.wait)))
+    if isinstance(exc, ServiceUnavailable):
+        body["retry_after"] = RETRY_AFTER_SECONDS
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response.data = body
     return response

@@ -18,7 +18,7 @@ ERROR_SCHEMA = {
             "additionalProperties": {},
             "description": "Input errors: field name (or batch item index) → messages.",
         },
-        "retry_after": {"type": "integer", "description": "Seconds to wait (429 only)."},
+        "retry_after": {"type": "integer", "description": "Seconds to wait (429 and 503)."},
     },
 }
 ERROR_STATUSES = {
@@ -30,6 +30,8 @@ ERROR_STATUSES = {
     "409": "The object's current state refuses this change.",
     "415": "The request body's Content-Type is not accepted here.",
     "429": "Too many requests: retry after the `Retry-After` header's seconds.",
+    "503": "A service ORIN needs (the database, Redis) is away for a moment, e.g. restarting: nothing was "
+    "stored; retry after the `Retry-After` header's seconds.",
 }
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 

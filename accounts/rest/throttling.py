@@ -5,19 +5,49 @@ address; the rate is the view's `throttle_scope` (e.g. "ingest", "auth") or the 
 ("api_key", "user", "anon"), from REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]. Fixed windows with
 an atomic INCR: DRF's stock throttles keep a list of timestamps per client and rewrite it on
 every request, which is racy across processes and heavy at edge-device rates.
+
+Redis away: the same windows are counted in this process's memory (a per-process limit instead
+of a fleet-wide one), with a logged warning and a count under "throttle" in orin.degraded, so
+edge devices keep delivering while the cache is down.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 
+import redis
 from django.core.cache import cache
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
 from accounts.models import APIKey
+from orin import degraded
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+CACHE_ERRORS = (redis.RedisError, OSError)
+
+_local_counts: dict[str, int] = {}
+_local_lock = threading.Lock()
+
+
+def _count_locally(key: str, window: int) -> int:
+    """The fallback counter: this process's windows in memory; older windows are dropped."""
+    with _local_lock:
+        suffix = f":{window}"
+        for stale in [k for k in _local_counts if not k.endswith(suffix)]:
+            del _local_counts[stale]
+        _local_counts[key] = _local_counts.get(key, 0) + 1
+        return _local_counts[key]
+
+
+def _count_in_cache(key: str, period: int) -> int:
+    cache.add(key, 0, timeout=period + 1)
+    try:
+        return cache.incr(key)
+    except ValueError:  # the window's key expired between add and incr
+        cache.set(key, 1, timeout=period + 1)
+        return 1
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
@@ -48,12 +78,11 @@ class PrincipalRateThrottle(BaseThrottle):
         now = time.time()
         window = int(now // period)
         key = f"throttle:{scope}:{ident}:{window}"
-        cache.add(key, 0, timeout=period + 1)
         try:
-            count = cache.incr(key)
-        except ValueError:  # the window's key expired between add and incr
-            cache.set(key, 1, timeout=period + 1)
-            count = 1
+            count = _count_in_cache(key, period)
+        except CACHE_ERRORS as exc:
+            degraded.note("throttle", exc)
+            count = _count_locally(key, window)
         if count > limit:
             self.wait_seconds = (window + 1) * period - now
             return False

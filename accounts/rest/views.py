@@ -155,6 +155,7 @@ class APIKeyViewSet(
 class SessionViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
     """The caller's own API sessions (JWT sign-ins). DELETE signs one out everywhere."""
 
+    queryset = OutstandingToken.objects.none()  # names the model; rows come from active_sessions()
     serializer_class = s.SessionSerializer
     permission_classes = [permissions.IsAuthenticated]
     lookup_value_regex = r"[0-9]+"

@@ -63,6 +63,9 @@ AUDITED_MODELS = {
     "alerts.webhookconfig": "webhook_config",  # accounts 0007
     "alerts.emailconfig": "email_config",
     "faces.faceembedding": "face_embedding",
+    "scenes.describerendpoint": "describer_endpoint",  # scenes 0002
+    "scenes.cameraprompt": "scene_camera_prompt",
+    "scenes.siteprivacy": "scene_site_privacy",
 }
 _URL_CREDENTIALS = re.compile(r"://[^/@\s]+@")  # rtsp://user:pass@host/…
 
@@ -103,11 +106,6 @@ def _loaded_role_name(user) -> str:
     state = getattr(user, "_state", None)
     role = state.fields_cache.get("role") if state is not None else None
     return getattr(role, "name", "") or ""
-
-
-def actor_for_request(request) -> AuditActor:
-    user = getattr(request, "user", None)
-    return actor_for_user(user, ip=client_ip(request), user_agent=user_agent(request))
 
 
 class RequestActor:

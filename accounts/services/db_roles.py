@@ -19,6 +19,17 @@ class RoleError(ValueError):
     """The role is missing or would make row-level security moot."""
 
 
+def create_application_role(role: str) -> bool:
+    """Create `role` (LOGIN, not a superuser, no BYPASSRLS, no password: for servers that trust
+    local connections, like the embedded one) unless it exists; returns whether it was created."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
+        if cursor.fetchone():
+            return False
+        cursor.execute(sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOBYPASSRLS").format(sql.Identifier(role)))
+        return True
+
+
 def grant_application_role(role: str) -> list[str]:
     """Grant `role` the application's privileges on the current database; returns the SQL run."""
     with connection.cursor() as cursor:

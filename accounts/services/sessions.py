@@ -9,6 +9,7 @@ access token, so already-issued access tokens stop working at once rather than w
 
 from __future__ import annotations
 
+import redis
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import QuerySet
@@ -16,6 +17,8 @@ from django.utils import timezone
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken, TokenError
+
+from orin import degraded
 
 SESSION_CLAIM = "sid"
 _REVOKED_KEY = "jwt:revoked:{}"
@@ -49,11 +52,20 @@ def session_id_of(outstanding: OutstandingToken) -> str:
 
 def _mark_revoked(session_id: str) -> None:
     ttl = int(api_settings.ACCESS_TOKEN_LIFETIME.total_seconds()) + 60
-    cache.set(_REVOKED_KEY.format(session_id), 1, timeout=ttl)
+    try:
+        cache.set(_REVOKED_KEY.format(session_id), 1, timeout=ttl)
+    except (redis.RedisError, OSError) as exc:  # the blacklisted refresh token still ends the chain
+        degraded.note("session_revocation", exc)
 
 
 def is_session_revoked(session_id: str) -> bool:
-    return bool(cache.get(_REVOKED_KEY.format(session_id)))
+    """Redis away: the refresh token is still blacklisted in the database (no new access tokens),
+    and access tokens already issued live out their lifetime, as with stock simplejwt."""
+    try:
+        return bool(cache.get(_REVOKED_KEY.format(session_id)))
+    except (redis.RedisError, OSError) as exc:
+        degraded.note("session_revocation", exc)
+        return False
 
 
 def revoke_session(outstanding: OutstandingToken) -> None:

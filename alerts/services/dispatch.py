@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from alerts.models import DeliveryStatus, NotificationChannel, NotificationDelivery
+from orin import degraded
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +55,9 @@ def plan_system_deliveries(alert_ids: list, purpose: str) -> None:
 
 
 def enqueue_deliveries(delivery_ids: Iterable, countdown: float | None = None) -> int:
-    """Send a delivery task per id; a broker failure is logged (the sweeper retries). Returns sent."""
+    """Send a delivery task per id; returns how many were sent. The broker away: the first
+    failure stops the batch (each try would wait for the broker again), the rows stay pending
+    and resume_pending_deliveries sends them once it is back."""
     from alerts.tasks import deliver_notification
 
     sent = 0
@@ -62,8 +65,9 @@ def enqueue_deliveries(delivery_ids: Iterable, countdown: float | None = None) -
         try:
             deliver_notification.apply_async((str(delivery_id),), countdown=countdown)
             sent += 1
-        except Exception:  # noqa: BLE001 - the row stays pending; resume_pending_deliveries picks it up
-            logger.exception("could not enqueue notification delivery %s", delivery_id)
+        except Exception as exc:  # noqa: BLE001 - the rows stay pending for the sweep
+            degraded.note("notification_queue", exc)
+            break
     return sent
 
 

@@ -62,6 +62,13 @@ def raise_alert(*, camera, alert_type: str, severity: str, message: str, event=N
     return alert
 
 
+def raise_camera_offline_alert(sender, *, camera, message: str, **kwargs) -> Alert:
+    """surveillance.signals.camera_offline receiver: the system alert for an outage."""
+    from surveillance.services.health import CAMERA_OFFLINE_ALERT
+
+    return raise_alert(camera=camera, alert_type=CAMERA_OFFLINE_ALERT, severity="high", message=message)
+
+
 def _refusal(alert: Alert, target: str) -> str:
     current = alert.get_status_display().lower()
     wanted = AlertStatus(target).label.lower()
@@ -105,6 +112,30 @@ def _transition(alert: Alert, target: str, user=None, note: str = "") -> Alert:
             to_status=target,
             user=user,
             note=note,
+            created_at=now,
+        )
+        announce([locked], "status")
+    return locked
+
+
+def resolve_by_system(alert: Alert, note: str) -> Alert | None:
+    """The condition behind a system alert has ended (e.g. an offline camera sends again): an open
+    alert becomes resolved with no user, and its transition row carries `note`. None when the
+    alert was closed already."""
+    with transaction.atomic():
+        locked = Alert.objects.select_for_update().get(pk=alert.pk)
+        if locked.status in (AlertStatus.RESOLVED, AlertStatus.IGNORED):
+            return None
+        now, previous = timezone.now(), locked.status
+        locked.status, locked.resolved_at = AlertStatus.RESOLVED, now
+        locked.save(update_fields=["status", "resolved_at"])
+        AlertTransition.objects.create(
+            alert=locked,
+            action=AlertStatus.RESOLVED,
+            from_status=previous,
+            to_status=AlertStatus.RESOLVED,
+            user=None,
+            note=note[:NOTE_MAX_CHARS],
             created_at=now,
         )
         announce([locked], "status")

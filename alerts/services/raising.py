@@ -24,6 +24,7 @@ from accounts.services.rls import copy_rows
 from alerts.models import NO_SUBJECT, OPEN_ALERT_STATUSES, Alert, AlertStatus, DeliveryPurpose
 from alerts.services.rules import SUBJECT_LABELS, CameraInfo, Match, PersonInfo
 from alerts.signals import announce
+from surveillance.services.localtime import local_time
 
 # pg_advisory_xact_lock(int, int) namespace for "rule × camera" fold keys ("AL" + 1).
 FOLD_LOCK_CLASS = 0x414C01
@@ -199,7 +200,7 @@ def alert_message(match: Match, camera: CameraInfo, person: PersonInfo | None, c
     event = match.event
     who = (person.name if person else None) or cluster_label or SUBJECT_LABELS.get(event.event_type, "Unknown person")
     where = f' in zone "{match.rule.zone_name}"' if match.rule.zone_name else ""
-    return f'{who} detected on camera "{camera.name}"{where} at {event.timestamp.isoformat(sep=" ")}'
+    return f'{who} detected on camera "{camera.name}"{where} at {local_time(event.timestamp, camera.site_timezone)}'
 
 
 def _cluster_labels(runs: list[Run]) -> dict:

@@ -68,10 +68,6 @@ class CompiledRule:
     escalates: bool = False
     guard_id: str | None = None
 
-    @property
-    def needs_person(self) -> bool:
-        return bool(self.person_role or self.person_status or self.watchlist_id or self.severity is None)
-
 
 @dataclass(slots=True)
 class CameraInfo:
@@ -191,15 +187,6 @@ def person_severity(person: PersonInfo | None) -> str:
     candidates = [STATUS_SEVERITY.get(person.status, Severity.LOW)]
     candidates += [WATCHLIST_SEVERITY.get(t, Severity.LOW) for t in person.watchlists.values()]
     return max(candidates, key=SEVERITY_RANK.__getitem__)
-
-
-def alert_severity(rule, person) -> str:
-    """The rule's own severity, else the person's (kept for callers of the basic version)."""
-    if getattr(rule, "severity", None):
-        return rule.severity
-    if isinstance(person, PersonInfo):
-        return person_severity(person)
-    return STATUS_SEVERITY.get(getattr(person, "status", None), Severity.LOW)
 
 
 def is_unknown_face(event, person: PersonInfo | None) -> bool:

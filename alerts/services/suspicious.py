@@ -17,12 +17,14 @@ from alerts.models import Alert, AlertStatus, DeliveryPurpose
 from alerts.signals import announce
 
 
-def suspicious_message(activity, camera_name: str, zone_name: str | None) -> str:
-    """The seed trigger's wording."""
+def suspicious_message(activity, camera_name: str, zone_name: str | None, tz_name: str | None = None) -> str:
+    """The seed trigger's wording, the time in the site's timezone to the second."""
+    from surveillance.services.localtime import local_time
+
     where = f' in zone "{zone_name}"' if zone_name else ""
     confidence = round(float(activity.confidence) * 100, 1)
     return (
-        f'{activity.activity_type} detected on "{camera_name}"{where} at {activity.timestamp.isoformat(sep=" ")}. '
+        f'{activity.activity_type} detected on "{camera_name}"{where} at {local_time(activity.timestamp, tz_name)}. '
         f"Confidence: {confidence}%. Severity: {activity.severity}"
     )
 
@@ -35,7 +37,9 @@ def evaluate_suspicious_activities(activities: Sequence) -> list[Alert]:
     pending = [a for a in activities if not a.alert_sent]
     if not pending:
         return []
-    cameras = dict(Camera.objects.filter(id__in={a.camera_id for a in pending}).values_list("id", "name"))
+    rows = Camera.objects.filter(id__in={a.camera_id for a in pending}).values_list("id", "name", "dvr__site__timezone")
+    cameras = {camera_id: name for camera_id, name, _ in rows}
+    site_zones = {camera_id: tz for camera_id, _, tz in rows}
     zone_ids = {a.zone_id for a in pending if a.zone_id}
     zones = dict(CameraZone.objects.filter(id__in=zone_ids).values_list("id", "name")) if zone_ids else {}
     now = timezone.now()
@@ -49,7 +53,12 @@ def evaluate_suspicious_activities(activities: Sequence) -> list[Alert]:
                 camera_id=activity.camera_id,
                 alert_type=f"suspicious_activity_{activity.activity_type}"[:50],
                 severity=activity.severity,
-                message=suspicious_message(activity, cameras.get(activity.camera_id, "?"), zones.get(activity.zone_id)),
+                message=suspicious_message(
+                    activity,
+                    cameras.get(activity.camera_id, "?"),
+                    zones.get(activity.zone_id),
+                    site_zones.get(activity.camera_id),
+                ),
                 status=AlertStatus.PENDING,
                 created_at=now,
                 first_seen=activity.timestamp,

@@ -1,7 +1,8 @@
 """The operator dashboard's numbers, scoped to the viewer's sites.
 
 The seed's `vw_dashboard_stats` counts every site; these are the same figures with the same
-definitions (today = since midnight UTC, cameras = active ones) over `policy.restrict`ed rows.
+definitions (cameras = active ones) over `policy.restrict`ed rows, except that "today" is each
+site's own day (since midnight in the site's timezone), not UTC's.
 Every query on a partitioned table is bounded in time, so PostgreSQL prunes partitions and
 nothing counts the whole history.
 """
@@ -17,6 +18,7 @@ from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from alerts.models import Alert, AlertStatus
+from analytics.services.counts import line_counts_today  # noqa: F401  (the dashboard's line counts)
 from faces.models import Person
 from surveillance.models import Camera, DeviceStatus, Event, EventType, Severity, SuspiciousActivityEvent
 
@@ -31,9 +33,23 @@ def start_of_day(now: dt.datetime | None = None) -> dt.datetime:
     return now.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+def site_today(user, time_field: str, now: dt.datetime | None = None) -> Q:
+    """Rows of "today" at each of the user's sites: since midnight in that site's timezone (one
+    condition per timezone, plus the earliest midnight as a plain bound for partition pruning)."""
+    from surveillance.models import Site
+    from surveillance.services.localtime import local_day_start
+
+    now = now or timezone.now()
+    zones = set(Site.objects.restrict(user).values_list("timezone", flat=True)) or {"UTC"}
+    starts = {name: local_day_start(name, now) for name in zones}
+    per_zone = Q()
+    for name, start in starts.items():
+        per_zone |= Q(camera__dvr__site__timezone=name, **{f"{time_field}__gte": start})
+    return Q(**{f"{time_field}__gte": min(starts.values())}) & per_zone
+
+
 def dashboard_stats(user) -> dict[str, int | float | None]:
     """The `vw_dashboard_stats` columns for the user's sites."""
-    today = start_of_day()
     cameras = (
         Camera.objects.filter(is_active=True)
         .restrict(user)
@@ -44,7 +60,7 @@ def dashboard_stats(user) -> dict[str, int | float | None]:
         )
     )
     events = (
-        Event.objects.filter(timestamp__gte=today)
+        Event.objects.filter(site_today(user, "timestamp"))
         .restrict(user)
         .aggregate(
             events_today=Count("id"),
@@ -55,7 +71,7 @@ def dashboard_stats(user) -> dict[str, int | float | None]:
         )
     )
     alerts = (
-        Alert.objects.filter(created_at__gte=today)
+        Alert.objects.filter(site_today(user, "created_at"))
         .restrict(user)
         .aggregate(
             pending_alerts=Count("id", filter=Q(status=AlertStatus.PENDING)),
@@ -77,7 +93,7 @@ def dashboard_stats(user) -> dict[str, int | float | None]:
         )
     )
     suspicious = (
-        SuspiciousActivityEvent.objects.filter(timestamp__gte=today)
+        SuspiciousActivityEvent.objects.filter(site_today(user, "timestamp"))
         .restrict(user)
         .aggregate(
             suspicious_today=Count("id"),

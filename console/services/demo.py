@@ -1,6 +1,8 @@
 """Demo data for a newcomer's first look: two sites, eight cameras, people, rules and ~50k events.
 
-Idempotent: configuration rows are looked up by name, and only the missing events are added.
+Idempotent: configuration rows carry stable ids (uuid5 of their demo name, see `demo_row`), so
+people, rules and channels that users create with the same names never confuse a re-seed; only
+the missing events are added.
 No address in here is ever connected to (DVR IPs are TEST-NET-1 documentation addresses and
 demo cameras have no stream URL), so the demo never sends traffic anywhere. The one exception
 proves the rule: the "Demo video" camera's source is a local video file made at seed time from
@@ -31,6 +33,7 @@ from surveillance.services.partitions import add_months, current_month, ensure_p
 logger = logging.getLogger(__name__)
 
 DEMO_PASSWORD = "orin-demo-2026"
+DEMO_NAMESPACE = uuid.UUID("5e0d9c1a-4f7b-4c36-9a1e-0d7c2b8f6a31")
 DEMO_SOURCE = "demo"
 
 SITES = [
@@ -71,6 +74,20 @@ EVENT_MIX = [
 ]
 
 
+def demo_row(model, key: str, defaults: dict | None = None, **lookup):
+    """(row, created) for a demo configuration row, keyed on its own stable id. A demo seeded
+    before stable ids existed is found by `lookup` (the oldest match: people share names, and
+    users may have added namesakes since)."""
+    stable = uuid.uuid5(DEMO_NAMESPACE, f"{model._meta.label}:{key}")
+    found = model.objects.filter(pk=stable).first()
+    if found is None:
+        order = "created_at" if any(f.name == "created_at" for f in model._meta.concrete_fields) else "pk"
+        found = model.objects.filter(**lookup).order_by(order).first()
+    if found is not None:
+        return found, False
+    return model.objects.create(pk=stable, **lookup, **(defaults or {})), True
+
+
 def _zone_polygon(rng: random.Random) -> list[dict]:
     x, y = rng.uniform(0.05, 0.5), rng.uniform(0.3, 0.6)
     w, h = rng.uniform(0.2, 0.4), rng.uniform(0.2, 0.35)
@@ -90,7 +107,9 @@ def seed_configuration() -> dict:
         for index, (name, address, tz, brand, model) in enumerate(SITES):
             site, _ = Site.objects.get_or_create(name=name, defaults={"address": address, "timezone": tz})
             sites.append(site)
-            dvr, created = DVR.objects.get_or_create(
+            dvr, created = demo_row(
+                DVR,
+                f"{name}:NVR",
                 site=site,
                 name=f"{name.split()[0]} NVR",
                 defaults={
@@ -157,8 +176,11 @@ def seed_configuration() -> dict:
 
         persons = []
         for name, status, role, department, labels, aliases in PERSONS:
-            person, created = Person.objects.get_or_create(
-                name=name, defaults={"status": status, "role": role, "department": department, "created_by": owner}
+            person, created = demo_row(
+                Person,
+                name,
+                {"status": status, "role": role, "department": department, "created_by": owner},
+                name=name,
             )
             for label in labels:
                 PersonLabel.objects.get_or_create(person=person, label=label, defaults={"created_by": owner})
@@ -170,8 +192,8 @@ def seed_configuration() -> dict:
             ("VIP guests", "vip", "vip"),
             ("Banned individuals", "blacklist", "blacklisted"),
         ]:
-            watchlist, _ = Watchlist.objects.get_or_create(
-                name=list_name, defaults={"watch_type": watch_type, "created_by": owner}
+            watchlist, _ = demo_row(
+                Watchlist, list_name, {"watch_type": watch_type, "created_by": owner}, name=list_name
             )
             for person in persons:
                 if person.status == status:
@@ -223,7 +245,7 @@ def seed_configuration() -> dict:
             ),
         ]
         for rule_name, fields in rules:
-            AlertRule.objects.get_or_create(name=rule_name, defaults={**fields, "created_by": owner})
+            demo_row(AlertRule, rule_name, {**fields, "created_by": owner}, name=rule_name)
 
         channels = [
             ("Security team Telegram", ChannelType.TELEGRAM),
@@ -232,14 +254,16 @@ def seed_configuration() -> dict:
             ("Incident system webhook", ChannelType.WEBHOOK),
         ]
         for channel_name, channel_type in channels:
-            channel, created = NotificationChannel.objects.get_or_create(
-                name=channel_name,
-                channel_type=channel_type,
-                defaults={
+            channel, created = demo_row(
+                NotificationChannel,
+                channel_name,
+                {
                     "created_by": owner,
                     "is_active": False,
                     "config": {"timeout_seconds": 10, "retry_count": 3, "rate_limit_per_min": 60},
                 },
+                name=channel_name,
+                channel_type=channel_type,
             )
             if created and channel_type == ChannelType.TELEGRAM:
                 TelegramConfig.objects.create(channel=channel, bot_token="000000:demo-token-not-real", chat_id="-1001")
@@ -290,12 +314,16 @@ def ensure_demo_stream_camera(dvr: DVR) -> Camera:
                 "realtime": True,
                 "min_face_size": 20,
                 "retention_days": 7,
+                "recording": True,  # video: continuous recording, clips around its alerts
             },
         },
     )
     if not created and camera.rtsp_url != str(path):
         camera.rtsp_url = str(path)  # MEDIA_ROOT moved since the last seed
         camera.save(update_fields=["rtsp_url", "updated_at"])
+    if "recording" not in camera.config:  # seeded before recording existed
+        camera.config["recording"] = True
+        camera.save(update_fields=["config", "updated_at"])
     return camera
 
 
@@ -388,8 +416,8 @@ def enrol_sample_person(owner: User) -> Person | None:
     give `person_recognized` events and not only unknown faces. Skipped without a model pack."""
     from faces.services.model_pack import ModelPackError
 
-    person, _ = Person.objects.get_or_create(
-        name=SAMPLE_PERSON, defaults={"status": "vip", "role": "Visitor", "created_by": owner}
+    person, _ = demo_row(
+        Person, SAMPLE_PERSON, {"status": "vip", "role": "Visitor", "created_by": owner}, name=SAMPLE_PERSON
     )
     if person.embeddings.exists():
         return person

@@ -10,6 +10,7 @@ from rest_framework import serializers
 from accounts.rest.serializers import UUIDRelatedField
 from faces.models import (
     FaceEmbedding,
+    MatchSuggestion,
     ModelVersion,
     Person,
     PersonAlias,
@@ -125,6 +126,13 @@ class EnrolmentReportSerializer(serializers.Serializer):
     rejected = RejectedPhotoSerializer(many=True)
 
 
+class EnrolmentFailedSerializer(EnrolmentReportSerializer):
+    """422: not one photo had a usable face; `rejected` says why for each (nothing was added)."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
+
+
 class ClusterSerializer(serializers.ModelSerializer):
     representative_image_url = serializers.SerializerMethodField()
 
@@ -233,10 +241,28 @@ class TrainingDatasetSerializer(serializers.ModelSerializer):
             "sample_count",
             "version",
             "status",
+            "quality_floor",
+            "validation_fraction",
+            "progress",
+            "summary",
+            "error",
             "created_by",
             "created_at",
         ]
-        read_only_fields = ["sample_count", "status", "created_by", "created_at"]
+        read_only_fields = [
+            "sample_count",
+            "version",
+            "status",
+            "progress",
+            "summary",
+            "error",
+            "created_by",
+            "created_at",
+        ]
+        extra_kwargs = {
+            "quality_floor": {"min_value": 0.0, "max_value": 1.0},
+            "validation_fraction": {"min_value": 0.05, "max_value": 0.95},
+        }
 
     def validate_person_ids(self, ids):
         ids = list(dict.fromkeys(ids))
@@ -255,7 +281,13 @@ class TrainingJobSerializer(serializers.ModelSerializer):
             "dataset",
             "model_version_from",
             "model_version_to",
+            "kind",
+            "model_version",
+            "target_precision",
             "status",
+            "progress",
+            "cancel_requested",
+            "error",
             "started_at",
             "completed_at",
             "metrics",
@@ -263,7 +295,8 @@ class TrainingJobSerializer(serializers.ModelSerializer):
             "approved_at",
             "created_at",
         ]
-        read_only_fields = fields
+        read_only_fields = [f for f in fields if f not in ("dataset", "model_version", "target_precision")]
+        extra_kwargs = {"target_precision": {"min_value": 0.5, "max_value": 0.9999}}
 
 
 class ModelVersionSerializer(serializers.ModelSerializer):
@@ -277,9 +310,76 @@ class ModelVersionSerializer(serializers.ModelSerializer):
             "is_production",
             "is_rollback_available",
             "deployed_at",
+            "pack_path",
+            "gallery_version",
+            "match_threshold",
+            "cluster_threshold",
+            "gallery_policy",
+            "gallery_status",
+            "gallery_done",
+            "gallery_total",
+            "gallery_error",
+            "previous",
+            "deployed_by",
             "created_at",
         ]
         read_only_fields = fields
+
+
+class MatchSuggestionSerializer(serializers.ModelSerializer):
+    cluster_label = serializers.CharField(source="cluster.cluster_label", read_only=True)
+    person_name = serializers.CharField(source="person.name", read_only=True, allow_null=True)
+
+    class Meta:
+        model = MatchSuggestion
+        fields = [
+            "id",
+            "cluster",
+            "cluster_label",
+            "person",
+            "person_name",
+            "similarity",
+            "model_version",
+            "reason",
+            "status",
+            "decided_by",
+            "decided_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class QualityFiguresSerializer(serializers.Serializer):
+    model_version = serializers.CharField()
+    true_matches = serializers.IntegerField()
+    false_matches = serializers.IntegerField()
+    missed_matches = serializers.IntegerField()
+    merges = serializers.IntegerField()
+    splits = serializers.IntegerField()
+    reviews = serializers.IntegerField()
+    precision = serializers.FloatField(allow_null=True)
+    recall = serializers.FloatField(allow_null=True)
+
+
+class QualityWeekSerializer(QualityFiguresSerializer):
+    week = serializers.DateField()
+
+
+class QualityCameraSerializer(QualityFiguresSerializer):
+    camera_id = serializers.UUIDField()
+    camera = serializers.CharField()
+
+
+class QualityReportSerializer(serializers.Serializer):
+    since = serializers.DateTimeField()
+    versions = QualityFiguresSerializer(many=True)
+    weeks = QualityWeekSerializer(many=True)
+    cameras = QualityCameraSerializer(many=True)
+
+
+class ThresholdsSerializer(serializers.Serializer):
+    match_threshold = serializers.FloatField(min_value=0.01, max_value=0.99)
+    cluster_threshold = serializers.FloatField(min_value=0.01, max_value=0.99)
 
 
 class PersonRecognitionSummarySerializer(serializers.ModelSerializer):

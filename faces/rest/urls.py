@@ -1,6 +1,8 @@
 """Routes of the faces API; orin.api_urls mounts them under /api/v1/. Frame ingest and "who is
 this?" live in faces.api (api/v1/ingest/frames, api/v1/faces/search, routed in orin.urls)."""
 
+from django.urls import path
+
 from faces.rest import views
 
 ROUTES = [
@@ -17,6 +19,9 @@ ROUTES = [
     ("model-versions", views.ModelVersionViewSet, "model-version"),
     ("recognition-summary", views.RecognitionSummaryViewSet, "recognition-summary"),
     ("clusters-for-review", views.ClustersForReviewViewSet, "cluster-for-review"),
+    ("match-suggestions", views.MatchSuggestionViewSet, "match-suggestion"),
 ]
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("recognition-quality/", views.RecognitionQualityView.as_view(), name="recognition-quality"),
+]

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Q
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -20,6 +20,7 @@ from accounts.rest.filters import time_range
 from faces.models import (
     ClusterStatus,
     FaceEmbedding,
+    MatchSuggestion,
     ModelVersion,
     Person,
     PersonAlias,
@@ -36,7 +37,7 @@ from faces.models import (
     WatchlistEntry,
 )
 from faces.rest import serializers as s
-from faces.services import review
+from faces.services import quality_loop, review, training, versions
 from faces.services.enrolment import enrol_faces
 from surveillance.models import Event
 
@@ -84,18 +85,32 @@ class PersonViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
         faces = FaceEmbedding.objects.filter(person=self.get_object()).restrict(request.user)
         return Response(s.FaceEmbeddingSerializer(faces, many=True, context=self.get_serializer_context()).data)
 
-    @extend_schema(request={"multipart/form-data": s.EnrolmentSerializer}, responses={201: s.EnrolmentReportSerializer})
+    @extend_schema(
+        request={"multipart/form-data": s.EnrolmentSerializer},
+        responses={
+            201: OpenApiResponse(s.EnrolmentReportSerializer, "One face or more was added; `rejected`: the others."),
+            422: OpenApiResponse(
+                s.EnrolmentFailedSerializer, "No photo had a usable face: nothing was added; `rejected` says why."
+            ),
+        },
+    )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser], filterset_class=None)
     def enrol(self, request, pk=None):
-        """Add reference photos (one face each). Photos without a usable face are reported back."""
+        """Add reference photos (one face each): 201 when at least one face was added, 422 when none
+        was (each photo's reason in `rejected`). Photos without a usable face are reported back."""
         person = self.get_object()
         form = s.EnrolmentSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         images = [(upload.name, upload.read()) for upload in form.validated_data["images"]]
         report = enrol_faces(person, images, user=request.user, allow_outliers=form.validated_data["allow_outliers"])
         body = {"added": report.added, "rejected": [{"photo": p, "reason": r} for p, r in report.rejected]}
-        code = status.HTTP_201_CREATED if report.added else status.HTTP_200_OK
-        return Response(s.EnrolmentReportSerializer(body, context=self.get_serializer_context()).data, status=code)
+        if not report.added:
+            failed = {**body, "detail": "no photo had a usable face; nothing was added", "code": "no_usable_face"}
+            return Response(s.EnrolmentFailedSerializer(failed).data, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
+        return Response(
+            s.EnrolmentReportSerializer(body, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class PersonAliasViewSet(
@@ -324,19 +339,141 @@ class TrainingDatasetViewSet(
     policy_actions = {"create": "trigger"}
 
     def perform_create(self, serializer):
-        serializer.save(created_by=self.request.user, sample_count=0)
+        """Built from reviewed faces by a background job (status building → ready, progress)."""
+        data = serializer.validated_data
+        try:
+            serializer.instance = training.start_dataset(
+                data["name"],
+                self.request.user,
+                person_ids=data.get("person_ids"),
+                quality_floor=data.get("quality_floor", 0.45),
+                validation_fraction=data.get("validation_fraction", 0.3),
+            )
+        except training.JobError as exc:
+            raise ValidationError({"name": [str(exc)]}) from None
 
 
-class TrainingJobViewSet(PolicyViewSetMixin, viewsets.ReadOnlyModelViewSet):
+def _job_refusal(exc: Exception) -> Conflict:
+    return Conflict(str(exc))
+
+
+class TrainingJobViewSet(
+    PolicyViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Calibration jobs: POST queues one (dataset, model_version, target_precision) on the
+    Celery queue; `cancel` stops it; `apply` makes its thresholds the version's."""
+
     queryset = TrainingJob.objects.all()
     serializer_class = s.TrainingJobSerializer
     filterset_fields = ["status", "dataset"]
+    policy_actions = {"create": "trigger", "cancel": "trigger", "apply": "approve"}
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        version = data.get("model_version") or versions.ensure_production_version()
+        try:
+            serializer.instance = training.start_calibration(
+                data["dataset"], version, self.request.user, target_precision=data.get("target_precision", 0.995)
+            )
+        except training.JobError as exc:
+            raise _job_refusal(exc) from None
+
+    @extend_schema(request=None, responses=s.TrainingJobSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        try:
+            job = training.cancel_job(self.get_object())
+        except training.JobError as exc:
+            raise _job_refusal(exc) from None
+        return Response(self.get_serializer(job).data)
+
+    @extend_schema(request=None, responses=s.ModelVersionSerializer)
+    @action(detail=True, methods=["post"])
+    def apply(self, request, pk=None):
+        try:
+            version = training.apply_calibration(self.get_object(), request.user)
+        except training.JobError as exc:
+            raise _job_refusal(exc) from None
+        return Response(s.ModelVersionSerializer(version, context=self.get_serializer_context()).data)
 
 
 class ModelVersionViewSet(PolicyViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Versions; `promote` (refused with 409 while the gallery is incomplete), `rollback`,
+    `thresholds` and `reembed` are the audited changes."""
+
     queryset = ModelVersion.objects.all()
     serializer_class = s.ModelVersionSerializer
     filterset_fields = ["is_production"]
+    policy_actions = {"promote": "approve", "rollback": "approve", "thresholds": "approve", "reembed": "trigger"}
+
+    def _answer(self, version):
+        return Response(self.get_serializer(version).data)
+
+    @extend_schema(request=None, responses=s.ModelVersionSerializer)
+    @action(detail=True, methods=["post"])
+    def promote(self, request, pk=None):
+        try:
+            return self._answer(versions.promote(self.get_object(), request.user))
+        except versions.VersionError as exc:
+            raise _job_refusal(exc) from None
+
+    @extend_schema(request=None, responses=s.ModelVersionSerializer)
+    @action(detail=False, methods=["post"])
+    def rollback(self, request):
+        try:
+            return self._answer(versions.rollback(request.user))
+        except versions.VersionError as exc:
+            raise _job_refusal(exc) from None
+
+    @extend_schema(request=s.ThresholdsSerializer, responses=s.ModelVersionSerializer)
+    @action(detail=True, methods=["post"])
+    def thresholds(self, request, pk=None):
+        data = s.ThresholdsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        version = versions.set_thresholds(
+            self.get_object(),
+            request.user,
+            match=data.validated_data["match_threshold"],
+            cluster=data.validated_data["cluster_threshold"],
+            reason="API",
+        )
+        return self._answer(version)
+
+    @extend_schema(request=None, responses={202: s.ModelVersionSerializer})
+    @action(detail=True, methods=["post"])
+    def reembed(self, request, pk=None):
+        from faces.tasks import reembed_gallery
+
+        version = self.get_object()
+        reembed_gallery.delay(str(version.pk))
+        return Response(self.get_serializer(version).data, status=status.HTTP_202_ACCEPTED)
+
+
+class MatchSuggestionViewSet(PolicyViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Re-matching's suggestions ("Unknown-00042 looks like Marcus Webb, 0.71"); reviewers
+    decide them in the console's review queue."""
+
+    queryset = MatchSuggestion.objects.select_related("cluster", "person")
+    serializer_class = s.MatchSuggestionSerializer
+    filterset_fields = ["status", "person", "cluster"]
+
+
+class RecognitionQualityView(PolicyViewSetMixin, generics.GenericAPIView):
+    """Precision and recall estimates from the review actions of the sites the caller may see,
+    per model version, week and camera (faces.services.quality_loop)."""
+
+    queryset = ReviewAction.objects.all()
+    serializer_class = s.QualityReportSerializer
+    pagination_class = None
+    filter_backends: list = []
+
+    @extend_schema(responses=s.QualityReportSerializer)
+    def get(self, request):
+        return Response(quality_loop.quality_report(self.get_queryset()).as_dict())
 
 
 class RecognitionSummaryViewSet(PolicyViewSetMixin, viewsets.ReadOnlyModelViewSet):

@@ -11,10 +11,11 @@ import threading
 import time
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
-from faces.services.model_pack import FIX_HINT, ModelPackError, model_files, model_pack_dir, model_version
+from faces.services.model_pack import FIX_HINT, ModelPackError, model_files, model_pack_dir
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +25,9 @@ logger = logging.getLogger(__name__)
 DETECTOR_SIZES = [(128, 128), (640, 640)]
 
 _lock = threading.Lock()
-_engine: FaceEngine | None = None
+# One engine per (pack folder, version): while a new model version re-embeds the gallery, a
+# worker holds both the production pack and the new one.
+_engines: dict[tuple[str, str], FaceEngine] = {}
 
 
 @dataclass
@@ -62,12 +65,13 @@ def session_options():
 
 
 class FaceEngine:
-    def __init__(self) -> None:
+    def __init__(self, folder: Path | None = None, version: str | None = None) -> None:
         import onnxruntime
         from insightface.app import FaceAnalysis
 
-        model_files()  # a missing or empty folder raises ModelPackError before insightface can try a download
-        folder = model_pack_dir()
+        folder = folder or model_pack_dir()
+        version = version or folder.name[:20]
+        model_files(folder)  # a missing or empty folder raises ModelPackError before insightface can try a download
         providers = execution_providers()
         started = time.perf_counter()
         onnxruntime.set_default_logger_severity(3)
@@ -87,7 +91,7 @@ class FaceEngine:
         analysis.prepare(ctx_id=0 if providers[0] == "CUDAExecutionProvider" else -1, det_size=DETECTOR_SIZES)
         self.detector = analysis.det_model
         self.recognizer = analysis.models["recognition"]
-        self.version = model_version()
+        self.version = version
         self.providers = providers
         self.load_seconds = time.perf_counter() - started
         logger.info("face models loaded from %s on %s in %.2fs", folder, providers[0], self.load_seconds)
@@ -123,11 +127,19 @@ class FaceEngine:
         return vectors
 
 
-def get_engine() -> FaceEngine:
-    """The process's engine, loaded on first use (each Celery worker process loads its own)."""
-    global _engine
-    if _engine is None:
+def get_engine(folder: Path | None = None, version: str | None = None) -> FaceEngine:
+    """The engine of a model pack (by default the production version's), loaded once per
+    process on first use (each Celery worker process loads its own)."""
+    if folder is None or version is None:
+        from faces.services.versions import production
+
+        active = production()
+        folder, version = active.pack_dir, active.version
+    key = (str(Path(folder).resolve()), version)
+    engine = _engines.get(key)
+    if engine is None:
         with _lock:
-            if _engine is None:
-                _engine = FaceEngine()
-    return _engine
+            engine = _engines.get(key)
+            if engine is None:
+                engine = _engines[key] = FaceEngine(Path(folder), version)
+    return engine

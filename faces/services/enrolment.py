@@ -16,6 +16,7 @@ from faces.services import media
 from faces.services.engine import DetectedFace, get_engine
 from faces.services.quality import assess
 from faces.services.recognition import to_decimal
+from faces.services.versions import schedule_rematch
 
 # Same person scores 0.65-0.99 with this model, different people stay below ~0.25.
 OUTLIER_SIMILARITY = 0.35
@@ -143,6 +144,7 @@ def enrol_faces(
             )
             if report.added:
                 set_primary(person.id)
+                schedule_rematch(person.id, reason="enrolled", reviewer_id=getattr(user, "pk", None))
     except Exception:
         media.delete_files(stored)
         raise

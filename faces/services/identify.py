@@ -5,8 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from django.core.files.storage import default_storage
-
+from accounts.services.audit import record_access
 from faces.models import FaceEmbedding, Person, PersonCluster
 from faces.services import media, search
 from faces.services.engine import get_engine
@@ -23,12 +22,8 @@ class Match:
     id: uuid.UUID
     label: str
     similarity: float
-    crop_path: str
+    crop_path: str  # served only through the policy-checked media routes
     status: str
-
-    @property
-    def crop_url(self) -> str | None:
-        return default_storage.url(self.crop_path) if self.crop_path else None
 
 
 def search_faces(image_bytes: bytes, top_k: int = 5, *, cluster_ids_visible=None) -> list[Match]:
@@ -73,3 +68,24 @@ def search_faces(image_bytes: bytes, top_k: int = 5, *, cluster_ids_visible=None
         if len(seen) == top_k:
             break
     return sorted(matches, key=lambda m: -m.similarity)
+
+
+def identify_face(user, image_bytes: bytes, top_k: int = 5, *, request=None, via: str = "console") -> list[Match]:
+    """ "Who is this?" as `user` may ask it: clusters narrowed to the user's sites, and every
+    search (found or not) written to the audit trail, since it reveals who was where."""
+    visible = PersonCluster.objects.restrict(user).values("id")
+    try:
+        matches = search_faces(image_bytes, top_k, cluster_ids_visible=visible)
+    except NoFaceFound as exc:
+        record_access(user, "face_search", "face_search", request=request, via=via, outcome=f"no face: {exc}")
+        raise
+    record_access(
+        user,
+        "face_search",
+        "face_search",
+        request=request,
+        via=via,
+        top_k=top_k,
+        results=[f"{m.kind}:{m.id}:{m.similarity:.3f}" for m in matches],
+    )
+    return matches

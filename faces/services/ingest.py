@@ -12,6 +12,7 @@ import hashlib
 import json
 import math
 import re
+import time
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -21,9 +22,14 @@ from django.utils import timezone
 from faces.models import FrameStatus, IngestFrame
 from faces.services import media
 from faces.services.recognition import dated_folder, storage_slug
+from orin import degraded
 from surveillance.models import Camera
+from surveillance.services import presence
 
 MAX_DETECTIONS = 200
+# After a failed publish, frames skip the broker this long (they stay `queued` for the sweep).
+BROKER_RETRY_SECONDS = 5.0
+_broker_away_until = 0.0
 FRAME_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.:\-/]{1,200}$")
 
 
@@ -147,6 +153,8 @@ def submit_frame(
                 frame_key=frame_key, camera=camera, timestamp=timestamp, media=row, source=source, detections=boxes
             )
             transaction.on_commit(lambda: queue_recognition(frame_key))
+            if source != "stream":  # the stream reader keeps its cameras' presence itself
+                presence.note_edge_traffic([camera.id], timezone.now())
     except IntegrityError:
         # Another request stored the same frame key a moment ago: that one wins.
         if IngestFrame.objects.filter(frame_key=frame_key, camera=camera).exists():
@@ -159,21 +167,43 @@ def submit_frame(
     return frame_key
 
 
-def queue_recognition(frame_key: str) -> None:
+def queue_recognition(frame_key: str) -> bool:
+    """Send the recognition task; False when the broker is away. The frame is stored either way
+    (its row stays `queued`), and `requeue_stale_frames` sends it again later, so the producer
+    (an API request, the stream reader) never fails or loses the frame because of the broker."""
     from faces.tasks import recognize_frame
 
-    recognize_frame.apply_async(args=[frame_key], queue="recognition")
+    global _broker_away_until
+    if time.monotonic() < _broker_away_until:
+        # Found away moments ago: don't make every frame wait for another failed connect.
+        degraded.note("recognition_queue", "broker away (skipped; the sweep sends it later)")
+        return False
+    try:
+        recognize_frame.apply_async(args=[frame_key], queue="recognition")
+    except Exception as exc:  # noqa: BLE001 - any publish failure leaves the frame for the sweep
+        degraded.note("recognition_queue", exc)
+        _broker_away_until = time.monotonic() + BROKER_RETRY_SECONDS
+        return False
+    return True
 
 
-def requeue_stale_frames(older_than: dt.timedelta = dt.timedelta(minutes=5), limit: int = 500) -> int:
-    """Queue again the frames stored but never recognised (the broker was away when they came
-    in). Harmless for a frame still waiting in the queue: recognition is idempotent."""
-    cutoff = timezone.now() - older_than
+def requeue_after() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.ORIN_FRAME_REQUEUE_AFTER_SECONDS)
+
+
+def requeue_stale_frames(older_than: dt.timedelta | None = None, limit: int = 500) -> int:
+    """Queue again the frames stored but never recognised: the broker was away when they came in,
+    or lost its queue (Redis keeps no copy across a restart). Harmless for a frame still waiting
+    in the queue: recognition is idempotent on the frame key. Returns how many were sent."""
+    cutoff = timezone.now() - (requeue_after() if older_than is None else older_than)
     keys = list(
         IngestFrame.objects.filter(status=FrameStatus.QUEUED, received_at__lt=cutoff)
         .order_by("received_at")
         .values_list("frame_key", flat=True)[:limit]
     )
+    sent = 0
     for key in keys:
-        queue_recognition(key)
-    return len(keys)
+        if not queue_recognition(key):
+            break  # the broker is still away; the next sweep tries again
+        sent += 1
+    return sent

@@ -144,3 +144,21 @@ def store_media(
     if camera is None:
         return stored, None
     return stored, register_media(stored, data, camera=camera, timestamp=timestamp, event_id=event_id)
+
+
+def visible_crop(user, name: str):
+    """surveillance media resolver: an enrolment photo's crop (no media_files row) is seen by
+    those who may read persons, and a cluster's only where the cluster was sighted."""
+    from accounts import policy
+    from faces.models import FaceEmbedding, PersonCluster
+    from surveillance.services.media_access import VisibleMedia
+
+    embedding = FaceEmbedding.objects.filter(source_image_path=name).only("id", "person_id", "cluster_id", "crop_id")
+    for face in embedding[:5]:
+        if face.crop_id:
+            continue  # a camera crop: its media_files row decided already
+        if face.cluster_id and not PersonCluster.objects.filter(pk=face.cluster_id).restrict(user).exists():
+            continue
+        if policy.can(user, "persons", "read"):
+            return VisibleMedia(name, "face_embedding", face.id)
+    return None

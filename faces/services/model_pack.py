@@ -27,8 +27,8 @@ def model_version() -> str:
     return model_pack_dir().name[:20]
 
 
-def model_files() -> list[Path]:
-    folder = model_pack_dir()
+def model_files(folder: Path | None = None) -> list[Path]:
+    folder = folder or model_pack_dir()
     if not folder.is_dir():
         raise ModelPackError(f"face model folder {folder} does not exist; {FIX_HINT}")
     files = sorted(folder.glob("*.onnx"))

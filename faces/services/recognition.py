@@ -33,6 +33,7 @@ from faces.models import (
 from faces.services import clusters, media, search
 from faces.services.engine import DetectedFace, FaceEngine, get_engine
 from faces.services.quality import FaceQuality, assess
+from faces.services.versions import ActiveModel, production
 from orin.celery import TRANSIENT_ERRORS as CELERY_TRANSIENT_ERRORS
 from surveillance.models import Camera, Event, EventType
 
@@ -61,12 +62,13 @@ def min_face_size(camera: Camera) -> float:
     return camera_setting(camera, "min_face_size", settings.ORIN_FACE_MIN_SIZE)
 
 
-def match_threshold(camera: Camera) -> float:
-    return camera_setting(camera, "match_threshold", settings.ORIN_FACE_MATCH_THRESHOLD)
+def match_threshold(camera: Camera, active: ActiveModel | None = None) -> float:
+    """The camera's own threshold wins over the production version's."""
+    return camera_setting(camera, "match_threshold", (active or production()).match_threshold)
 
 
-def cluster_threshold(camera: Camera) -> float:
-    return camera_setting(camera, "cluster_threshold", settings.ORIN_FACE_CLUSTER_THRESHOLD)
+def cluster_threshold(camera: Camera, active: ActiveModel | None = None) -> float:
+    return camera_setting(camera, "cluster_threshold", (active or production()).cluster_threshold)
 
 
 def storage_slug(frame_key: str) -> str:
@@ -180,7 +182,8 @@ def recognize_frame(
             return frame_events(done)
     array = media.decode_image(image) if isinstance(image, bytes | bytearray | memoryview) else image
     image_bytes = bytes(image) if isinstance(image, bytes | bytearray | memoryview) else None
-    engine = get_engine()
+    active = production()
+    engine = get_engine(active.pack_dir, active.version)
     findings = analyse(engine, camera, array, detections)
     inference_ms = (time.perf_counter() - started) * 1000
 
@@ -196,7 +199,7 @@ def recognize_frame(
             frame = IngestFrame.objects.select_for_update().get(pk=frame.pk)
             if frame.status == FrameStatus.DONE:
                 return frame_events(frame)
-            events = _record(camera, array, timestamp, frame, findings, crop_data, engine.version, started)
+            events = _record(camera, array, timestamp, frame, findings, crop_data, active, started)
             frame.status = FrameStatus.DONE
             frame.face_count = len(findings)
             frame.event_ids = [e.id for e in events]
@@ -240,12 +243,13 @@ def _cluster_embedding(cluster_id, event_id, finding: FaceFinding, crop, version
     )
 
 
-def _record(camera, image, timestamp, frame, findings, crop_data, version, started) -> list[Event]:
+def _record(camera, image, timestamp, frame, findings, crop_data, active: ActiveModel, started) -> list[Event]:
     """Decide each face's identity and write everything for the frame (inside its transaction)."""
     from surveillance.services.events import record_events
 
     floor = settings.ORIN_FACE_QUALITY_FLOOR
-    threshold, join_threshold = match_threshold(camera), cluster_threshold(camera)
+    version = active.version
+    threshold, join_threshold = match_threshold(camera, active), cluster_threshold(camera, active)
     snapshot = frame.media.storage_path if frame.media_id else None
     events, observations, touched_clusters = [], [], set()
     locked = False

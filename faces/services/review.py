@@ -13,6 +13,7 @@ from collections.abc import Iterable
 import numpy as np
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from faces.models import (
     ClusterStatus,
@@ -27,8 +28,9 @@ from faces.models import (
 )
 from faces.services import clusters as cluster_service
 from faces.services.enrolment import EnrolmentReport, enrol_faces, person_centroid, set_primary
-from faces.services.identify import Match, NoFaceFound, search_faces
+from faces.services.identify import Match, NoFaceFound, identify_face, search_faces
 from faces.services.media import keep_crops_of
+from faces.services.versions import schedule_rematch
 from surveillance.models import Event, EventType, ReviewActionType
 
 __all__ = [
@@ -37,15 +39,19 @@ __all__ = [
     "NoFaceFound",
     "ReviewError",
     "confirm_recognition",
+    "delete_cluster",
+    "delete_faces",
     "enrol_faces",
     "merge_clusters",
     "move_embeddings",
+    "move_out",
     "name_cluster",
     "outlier_score",
     "outliers",
     "reject_cluster",
     "reject_recognition",
     "search_faces",
+    "identify_face",
 ]
 
 # A face this far (cosine distance) from the person's centroid is probably someone else.
@@ -190,6 +196,7 @@ def name_cluster(
         if not held_back:
             PersonCluster.objects.filter(pk=cluster.pk).update(status=ClusterStatus.REVIEWED)
         cluster_service.refresh_cluster(cluster.pk)
+        schedule_rematch(person.pk, reason="named", reviewer_id=getattr(reviewer, "pk", None))
     return person
 
 
@@ -348,3 +355,60 @@ def confirm_recognition(event: Event, reviewer, *, add_to_gallery: bool = True) 
             set_primary(event.person_id)
             keep_crops_of(FaceEmbedding.objects.filter(event_id=event.id, person_id=event.person_id).values("pk"))
     event.reviewed, event.review_action = True, ReviewActionType.CONFIRM
+
+
+def _touched(rows) -> tuple[set, set]:
+    return {r["cluster_id"] for r in rows if r["cluster_id"]}, {r["person_id"] for r in rows if r["person_id"]}
+
+
+def delete_faces(faces, reviewer, notes: str = "") -> int:
+    """Forget faces (a passer-by, a bad crop): the embeddings go, their sightings are marked
+    reviewed as deleted, and a review action is written per sighting."""
+    ids = [f.pk if isinstance(f, FaceEmbedding) else f for f in faces]
+    with transaction.atomic():
+        locked = FaceEmbedding.objects.select_for_update().filter(pk__in=ids)
+        rows = list(locked.values("id", "cluster_id", "person_id", "event_id"))
+        if not rows:
+            return 0
+        event_ids = [r["event_id"] for r in rows if r["event_id"]]
+        if event_ids:
+            Event.objects.filter(id__in=event_ids).update(reviewed=True, review_action=ReviewActionType.DELETE)
+            ReviewAction.objects.bulk_create(
+                ReviewAction(
+                    event_id=event_id,
+                    reviewer=reviewer,
+                    action=ReviewActionType.DELETE,
+                    from_person_id=row_person,
+                    notes=notes or "face deleted in review",
+                )
+                for event_id, row_person in ((r["event_id"], r["person_id"]) for r in rows if r["event_id"])
+            )
+        FaceEmbedding.objects.filter(pk__in=[r["id"] for r in rows]).delete()
+        clusters, persons = _touched(rows)
+        for cluster_id in clusters:
+            cluster_service.refresh_cluster(cluster_id)
+        for person_id in persons:
+            set_primary(person_id)
+    return len(rows)
+
+
+def delete_cluster(cluster: PersonCluster, reviewer, notes: str = "") -> int:
+    """Forget an unknown person: every face of the cluster is deleted and the cluster leaves the
+    queue (its label stays, so past sightings still name it)."""
+    with transaction.atomic():
+        faces = FaceEmbedding.objects.filter(cluster=cluster).values_list("pk", flat=True)
+        count = delete_faces(list(faces), reviewer, notes)
+        PersonCluster.objects.filter(pk=cluster.pk).update(status=ClusterStatus.REVIEWED, sample_count=0)
+    return count
+
+
+def move_out(faces: list[FaceEmbedding], reviewer, notes: str = "") -> PersonCluster | None:
+    """Wrong faces leave a person's gallery (or a cluster) for a new unknown cluster, so they
+    come back to the review queue instead of being lost."""
+    if not faces:
+        return None
+    with transaction.atomic():
+        first = min((f.created_at for f in faces), default=timezone.now())
+        cluster = cluster_service.open_cluster(first)
+        move_embeddings(faces, to_cluster=cluster, reviewer=reviewer, action=ReviewActionType.REJECT, notes=notes)
+    return cluster

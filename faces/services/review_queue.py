@@ -1,7 +1,5 @@
-"""What the face review screens list, scoped to the reviewer's sites, and the two review steps
-`faces.services.review` leaves to the console: deleting faces and moving faces out of a
-gallery into a fresh unknown cluster. Naming, merging, moving and rejecting go through
-`faces.services.review` itself.
+"""What the face review screens list, scoped to the reviewer's sites (reads only; every review
+verb lives in `faces.services.review`).
 
 Scope: a reviewer sees the unknown clusters seen at their sites, and of each
 cluster or person only the face crops taken by their sites' cameras (or enrolment photos).
@@ -13,15 +11,12 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db import transaction
 from django.utils import timezone
 
 from accounts import policy
-from faces.models import ClusterStatus, FaceEmbedding, Person, PersonCluster, ReviewAction
-from faces.services import clusters as cluster_service
+from faces.models import ClusterStatus, FaceEmbedding, Person, PersonCluster
 from faces.services import review
-from faces.services.enrolment import set_primary
-from surveillance.models import Event, EventType, ReviewActionType
+from surveillance.models import Event, EventType
 
 CROPS_PER_CLUSTER = 8
 REVIEW_CHUNK = 100
@@ -114,62 +109,3 @@ def outlier_warning(person: Person | None, faces: list[FaceEmbedding]) -> list[t
         for face, score in zip(faces, review.outlier_score(person, faces))
         if score > review.OUTLIER_DISTANCE
     ]
-
-
-def _touched(rows) -> tuple[set, set]:
-    return {r["cluster_id"] for r in rows if r["cluster_id"]}, {r["person_id"] for r in rows if r["person_id"]}
-
-
-def delete_faces(faces, reviewer, notes: str = "") -> int:
-    """Forget faces (a passer-by, a bad crop): the embeddings go, their sightings are marked
-    reviewed as deleted, and a review action is written per sighting."""
-    ids = [f.pk if isinstance(f, FaceEmbedding) else f for f in faces]
-    with transaction.atomic():
-        locked = FaceEmbedding.objects.select_for_update().filter(pk__in=ids)
-        rows = list(locked.values("id", "cluster_id", "person_id", "event_id"))
-        if not rows:
-            return 0
-        event_ids = [r["event_id"] for r in rows if r["event_id"]]
-        if event_ids:
-            Event.objects.filter(id__in=event_ids).update(reviewed=True, review_action=ReviewActionType.DELETE)
-            ReviewAction.objects.bulk_create(
-                ReviewAction(
-                    event_id=event_id,
-                    reviewer=reviewer,
-                    action=ReviewActionType.DELETE,
-                    from_person_id=row_person,
-                    notes=notes or "face deleted in review",
-                )
-                for event_id, row_person in ((r["event_id"], r["person_id"]) for r in rows if r["event_id"])
-            )
-        FaceEmbedding.objects.filter(pk__in=[r["id"] for r in rows]).delete()
-        clusters, persons = _touched(rows)
-        for cluster_id in clusters:
-            cluster_service.refresh_cluster(cluster_id)
-        for person_id in persons:
-            set_primary(person_id)
-    return len(rows)
-
-
-def delete_cluster(cluster: PersonCluster, reviewer, notes: str = "") -> int:
-    """Forget an unknown person: every face of the cluster is deleted and the cluster leaves the
-    queue (its label stays, so past sightings still name it)."""
-    with transaction.atomic():
-        faces = FaceEmbedding.objects.filter(cluster=cluster).values_list("pk", flat=True)
-        count = delete_faces(list(faces), reviewer, notes)
-        PersonCluster.objects.filter(pk=cluster.pk).update(status=ClusterStatus.REVIEWED, sample_count=0)
-    return count
-
-
-def move_out(faces: list[FaceEmbedding], reviewer, notes: str = "") -> PersonCluster | None:
-    """Wrong faces leave a person's gallery (or a cluster) for a new unknown cluster, so they
-    come back to the review queue instead of being lost."""
-    if not faces:
-        return None
-    with transaction.atomic():
-        first = min((f.created_at for f in faces), default=timezone.now())
-        cluster = cluster_service.open_cluster(first)
-        review.move_embeddings(
-            faces, to_cluster=cluster, reviewer=reviewer, action=ReviewActionType.REJECT, notes=notes
-        )
-    return cluster

@@ -1,6 +1,9 @@
 """Nearest-face queries on pgvector (HNSW, cosine). One query per face, always filtered on the
 model version, with iterative index scans so the filter never starves the result list.
 
+face_embeddings stores halfvec(512) (faces/fields.py): queries cast to halfvec so the halfvec
+graphs serve them; negative examples stay vector(512) (a handful of rows per person, no index).
+
 Similarity = 1 - cosine distance; embeddings are unit-norm so it is the dot product.
 """
 
@@ -41,10 +44,10 @@ def tune_search(cursor, ef_search: int | None = None) -> None:
 
 _PERSON_SQL = """
 WITH nearest AS MATERIALIZED (
-    SELECT e.id, e.person_id, e.embedding <=> %(q)s::vector AS distance
+    SELECT e.id, e.person_id, e.embedding <=> %(q)s::halfvec AS distance
     FROM face_embeddings e
     WHERE e.person_id IS NOT NULL AND e.model_version = %(version)s
-    ORDER BY e.embedding <=> %(q)s::vector
+    ORDER BY e.embedding <=> %(q)s::halfvec
     LIMIT %(candidates)s
 )
 SELECT n.id, n.person_id, 1 - n.distance AS similarity
@@ -60,10 +63,10 @@ LIMIT 1
 
 _CLUSTER_SQL = """
 WITH nearest AS MATERIALIZED (
-    SELECT e.id, e.cluster_id, e.embedding <=> %(q)s::vector AS distance
+    SELECT e.id, e.cluster_id, e.embedding <=> %(q)s::halfvec AS distance
     FROM face_embeddings e
     WHERE e.cluster_id IS NOT NULL AND e.model_version = %(version)s
-    ORDER BY e.embedding <=> %(q)s::vector
+    ORDER BY e.embedding <=> %(q)s::halfvec
     LIMIT %(limit)s
 )
 SELECT n.id, n.cluster_id, 1 - n.distance AS similarity, c.status
@@ -98,10 +101,10 @@ def nearest_persons(vector: np.ndarray, version: str, limit: int = 5, ef_search:
     """Top persons (best embedding each) for "who is this?"; scans a few embeddings per person."""
     sql = """
         WITH nearest AS MATERIALIZED (
-            SELECT e.id, e.person_id, e.embedding <=> %(q)s::vector AS distance
+            SELECT e.id, e.person_id, e.embedding <=> %(q)s::halfvec AS distance
             FROM face_embeddings e
             WHERE e.person_id IS NOT NULL AND e.model_version = %(version)s
-            ORDER BY e.embedding <=> %(q)s::vector
+            ORDER BY e.embedding <=> %(q)s::halfvec
             LIMIT %(scan)s
         )
         SELECT DISTINCT ON (person_id) id, person_id, 1 - distance FROM nearest ORDER BY person_id, distance
@@ -118,9 +121,23 @@ def nearest_person_embedding_similarity(person_id, vector: np.ndarray, version: 
     """Exact best similarity among one person's embeddings (a handful of rows)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT MAX(1 - (embedding <=> %s::vector)) FROM face_embeddings "
+            "SELECT MAX(1 - (embedding <=> %s::halfvec)) FROM face_embeddings "
             "WHERE person_id = %s AND model_version = %s",
             [vector_literal(vector), person_id, version],
         )
         row = cursor.fetchone()
     return None if row is None or row[0] is None else float(row[0])
+
+
+SEARCH_INDEXES = ("idx_embeddings_person_hnsw", "idx_embeddings_hnsw")
+
+
+def prewarm() -> dict[str, int]:
+    """Load the HNSW graphs into shared buffers (pg_prewarm), so the first searches after a
+    server start do not each pay for disk reads; returns blocks loaded per index."""
+    loaded = {}
+    with connection.cursor() as cursor:
+        for index in SEARCH_INDEXES:
+            cursor.execute("SELECT pg_prewarm(%s::regclass)", [index])
+            loaded[index] = int(cursor.fetchone()[0])
+    return loaded

@@ -72,6 +72,7 @@
       alert.person ? el("span", {}, ["Person: ", personLink(alert.person)]) : null,
       alert.rule ? el("span", { text: `Rule: ${alert.rule}` }) : null,
       alert.acknowledged_by ? el("span", { text: `Acknowledged by ${alert.acknowledged_by}` }) : null,
+      el("a", { class: "orin-clip-link", href: reviewUrl().replace(/review\/$/, `alerts/${alert.id}/evidence/`), text: "Clip ▶" }),
     ]);
     const body = el("div", { class: "body" }, [
       el("div", { class: "title" }, [el("span", { class: `orin-sev ${alert.severity}`, text: alert.severity }), alert.alert_type.replace(/_/g, " ")]),

@@ -1,25 +1,8 @@
-"""The default celery beat schedule in the database (partition maintenance, media retention,
-system and camera health), so a fresh install runs them; editable in the admin afterwards."""
+"""Formerly created the default beat schedule. Periodic tasks are now declared next to the tasks
+(orin.periodic) and installed after every migrate, so this migration does nothing; it stays so
+existing databases keep a consistent migration history."""
 
 from django.db import migrations
-
-
-def create_schedule(apps, schema_editor):
-    from surveillance.services.schedule import ensure_beat_schedule
-
-    ensure_beat_schedule(
-        apps.get_model("django_celery_beat", "PeriodicTask"),
-        apps.get_model("django_celery_beat", "IntervalSchedule"),
-        apps.get_model("django_celery_beat", "CrontabSchedule"),
-        apps.get_model("django_celery_beat", "PeriodicTasks"),
-    )
-
-
-def remove_schedule(apps, schema_editor):
-    from surveillance.services.schedule import DEFAULT_SCHEDULE
-
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTask.objects.filter(name__in=[entry["name"] for entry in DEFAULT_SCHEDULE]).delete()
 
 
 class Migration(migrations.Migration):
@@ -28,4 +11,4 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(create_schedule, remove_schedule)]
+    operations = []

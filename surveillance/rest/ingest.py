@@ -20,8 +20,7 @@ from rest_framework.views import APIView
 
 from accounts.rest.access import PolicyPermission, restrict_for
 from accounts.rest.fields import JSONObjectField
-from faces.models import Person, PersonCluster
-from surveillance.models import Camera, EventType
+from surveillance.models import Camera, Event, EventType
 from surveillance.services.detections import ingest_detections
 
 BOX_KEYS = ("x", "y", "width", "height")
@@ -55,6 +54,18 @@ class DetectionSerializer(serializers.Serializer):
             raise serializers.ValidationError("width and height must be positive")
         return box
 
+    def validate_metadata(self, metadata: dict) -> dict:
+        # A track id groups detections for behaviour analytics (surveillance.services.tracks).
+        track_id = metadata.get("track_id")
+        if track_id is not None and (
+            isinstance(track_id, bool) or not isinstance(track_id, str | int) or not 0 < len(str(track_id)) <= 100
+        ):
+            raise serializers.ValidationError('"track_id" must be a string or integer of 1 to 100 characters')
+        label = metadata.get("label")
+        if label is not None and (not isinstance(label, str) or not 0 < len(label) <= 50):
+            raise serializers.ValidationError('"label" must be a class name such as "backpack" (1 to 50 characters)')
+        return metadata
+
     def validate_timestamp(self, value: dt.datetime) -> dt.datetime:
         skew = settings.ORIN_MAX_CLOCK_SKEW_SECONDS
         if value > timezone.now() + dt.timedelta(seconds=skew):
@@ -70,16 +81,24 @@ class IngestResultSerializer(serializers.Serializer):
     event_ids = serializers.ListField(child=serializers.UUIDField(), help_text="In the order received")
 
 
+def _referenced(field: str):
+    return Event._meta.get_field(field).related_model._default_manager.all()
+
+
 def _check_references(request, items: list[dict]) -> list[dict]:
     """Cameras the sender may post for, and persons/clusters that exist; per-item errors."""
     camera_ids = {item["camera"] for item in items}
     cameras = {c.id: c for c in restrict_for(request, Camera.objects.select_related("dvr").filter(id__in=camera_ids))}
+    # Persons and clusters are the models Event points at (the faces app's), found through the
+    # Event's foreign keys so that surveillance does not import the apps above it.
     persons = set(
-        Person.objects.filter(id__in={i["person"] for i in items if i.get("person")}).values_list("id", flat=True)
+        _referenced("person")
+        .filter(id__in={i["person"] for i in items if i.get("person")})
+        .values_list("id", flat=True)
     )
     clusters = set(
         restrict_for(
-            request, PersonCluster.objects.filter(id__in={i["cluster"] for i in items if i.get("cluster")})
+            request, _referenced("cluster").filter(id__in={i["cluster"] for i in items if i.get("cluster")})
         ).values_list("id", flat=True)
     )
     errors, detections = [], []

@@ -30,6 +30,7 @@ from surveillance.models import (
     VideoClip,
 )
 from surveillance.rest.media import signed_download
+from surveillance.services.zones import polygon_crosses_itself
 
 HEX_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
@@ -157,6 +158,8 @@ class ZoneSerializer(serializers.ModelSerializer):
             if any(isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v <= 1 for v in (x, y)):
                 raise serializers.ValidationError("coordinates are fractions of the frame, between 0 and 1")
             cleaned.append({"x": float(x), "y": float(y)})
+        if polygon_crosses_itself([(p["x"], p["y"]) for p in cleaned]):
+            raise serializers.ValidationError("the polygon crosses itself; list its points in order around the edge")
         return cleaned
 
     def validate_color(self, value):

@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from surveillance.models import Event
+from surveillance.services import presence
 from surveillance.services.events import record_events
 
 # Namespace of the event ids derived from client keys (uuid5): fixed forever.
@@ -72,6 +74,8 @@ def ingest_detections(detections: Sequence[dict], *, producer: str) -> IngestRes
                 seen.add(event.id)
                 fresh.append(event)
         alerts = record_events(fresh) if fresh else []
+    # Edge-fed cameras are watched for silence like the ones ORIN reads itself.
+    presence.note_edge_traffic({e.camera_id for e in events}, timezone.now())
     return IngestResult(
         event_ids=[e.id for e in events], created=len(fresh), duplicates=len(events) - len(fresh), alerts=len(alerts)
     )

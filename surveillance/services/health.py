@@ -103,7 +103,7 @@ def silent_cameras(now: dt.datetime | None = None) -> list[Camera]:
     candidates = (
         Camera.objects.filter(is_active=True)
         .exclude(status__in=[DeviceStatus.OFFLINE, DeviceStatus.MAINTENANCE])
-        .filter(Q(last_frame_time__isnull=False) | (Q(rtsp_url__isnull=False) & ~Q(rtsp_url="")))
+        .filter(Q(last_frame_time__isnull=False) | Q(rtsp_url__isnull=False))
         .select_related("dvr")
     )
     silent = []
@@ -122,8 +122,8 @@ def mark_camera_offline(
     The conditional UPDATE is the guard: a concurrent or repeated call finds the camera already
     offline (after waiting for the first one's row lock) and does nothing.
     """
-    from alerts.services.lifecycle import raise_alert
-    from surveillance.services import live_state
+    from surveillance.services import live_state, presence
+    from surveillance.signals import camera_offline
 
     now = now or timezone.now()
     with transaction.atomic():
@@ -143,25 +143,34 @@ def mark_camera_offline(
                 at=now,
             )
         last = camera.last_frame_time.isoformat(timespec="seconds") if camera.last_frame_time else "never"
-        alert = raise_alert(
-            camera=camera,
-            alert_type=CAMERA_OFFLINE_ALERT,
-            severity="high",
-            message=f'Camera "{camera.name}" is offline: {reason} (last frame: {last})',
-        )
+        message = f'Camera "{camera.name}" is offline: {reason} (last frame: {last})'
+        answers = camera_offline.send(sender=Camera, camera=camera, reason=reason, message=message)
+        alert = next((answer for _, answer in answers if answer is not None), None)
         transaction.on_commit(lambda: live_state.set_status(camera.id, DeviceStatus.OFFLINE, error=reason))
+        presence.refresh_dvr_status(camera.dvr_id)
     camera.status = DeviceStatus.OFFLINE
     return alert
 
 
 def mark_camera_online(camera: Camera, at: dt.datetime) -> bool:
     """A frame arrived: last_frame_time moves on and the camera is online (one UPDATE; a camera
-    an administrator put in maintenance keeps that status). Returns whether the row was updated."""
+    an administrator put in maintenance keeps that status). An offline camera coming back ends
+    its outage (presence.camera_back_online). Returns whether the row was updated."""
+    from surveillance.services import presence
+
     updated = (
         Camera.objects.filter(pk=camera.pk)
-        .exclude(status=DeviceStatus.MAINTENANCE)
+        .exclude(status__in=[DeviceStatus.MAINTENANCE, DeviceStatus.OFFLINE])
         .update(status=DeviceStatus.ONLINE, last_frame_time=at)
     )
+    if not updated:
+        with transaction.atomic():
+            # Conditional on `offline`: of two processes hearing from it at once, one ends the outage.
+            updated = Camera.objects.filter(pk=camera.pk, status=DeviceStatus.OFFLINE).update(
+                status=DeviceStatus.ONLINE, last_frame_time=at
+            )
+            if updated:
+                presence.camera_back_online(camera, at)
     if updated:
         camera.status, camera.last_frame_time = DeviceStatus.ONLINE, at
     return bool(updated)

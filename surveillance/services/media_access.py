@@ -1,10 +1,12 @@
 """Snapshots and face crops are served only through the access policy, never from a public
 /media/ mapping: a stored name is shown to a user only when a row they may see points at it
-(a media_files row of their sites, or a face embedding they may see)."""
+(a media_files row of their sites, or a row of another app that its registered resolver finds,
+e.g. a face embedding they may see)."""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.files.storage import default_storage
@@ -38,18 +40,14 @@ def safe_name(name: str) -> bool:
     return bool(name) and not name.startswith("/") and ".." not in parts and "\\" not in name and "\x00" not in name
 
 
-def _visible_crop(user, name: str) -> VisibleMedia | None:
-    from faces.models import FaceEmbedding, PersonCluster
+# Apps above surveillance that store files of their own (face crops, clips of other apps) say
+# who may see them: (user, name) -> VisibleMedia or None, registered in their AppConfig.ready().
+MEDIA_RESOLVERS: list[Callable[[object, str], VisibleMedia | None]] = []
 
-    embedding = FaceEmbedding.objects.filter(source_image_path=name).only("id", "person_id", "cluster_id", "crop_id")
-    for face in embedding[:5]:
-        if face.crop_id:
-            continue  # a camera crop: its media_files row decided already
-        if face.cluster_id and not PersonCluster.objects.filter(pk=face.cluster_id).restrict(user).exists():
-            continue
-        if policy.can(user, "persons", "read"):
-            return VisibleMedia(name, "face_embedding", face.id)
-    return None
+
+def register_media_resolver(resolver: Callable[[object, str], VisibleMedia | None]) -> None:
+    if resolver not in MEDIA_RESOLVERS:
+        MEDIA_RESOLVERS.append(resolver)
 
 
 def find_visible_media(user, name: str) -> VisibleMedia | None:
@@ -59,7 +57,11 @@ def find_visible_media(user, name: str) -> VisibleMedia | None:
     media = MediaFile.objects.filter(storage_path=name).restrict(user).values_list("id", flat=True).first()
     if media is not None:
         return VisibleMedia(name, "media_file", media)
-    return _visible_crop(user, name)
+    for resolver in MEDIA_RESOLVERS:
+        visible = resolver(user, name)
+        if visible is not None:
+            return visible
+    return None
 
 
 def open_media(name: str):

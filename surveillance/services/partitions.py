@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 class PartitionedTable:
     name: str
     default_retention: str  # the seed's §17 table; settings.ORIN_PARTITION_RETENTION overrides
+    column: str = "timestamp"  # the partition key
 
 
 PARTITIONED_TABLES: dict[str, PartitionedTable] = {
@@ -50,6 +51,28 @@ PARTITIONED_TABLES: dict[str, PartitionedTable] = {
         PartitionedTable("device_connectivity_logs", "90 days"),
     )
 }
+
+
+def register_partitioned_table(table: PartitionedTable) -> None:
+    """Other apps' partitioned tables (registered in their AppConfig.ready()) join the daily
+    maintenance: months ahead, rehoming and retention."""
+    PARTITIONED_TABLES[table.name] = table
+
+
+def existing_tables() -> list[str]:
+    """Registered tables whose parent exists: an app's table is registered before its own
+    migration has created it (and earlier migrations create partitions too)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relname = ANY(%s) AND relkind = 'p'", [list(PARTITIONED_TABLES)]
+        )
+        present = {row[0] for row in cursor.fetchall()}
+    return [name for name in PARTITIONED_TABLES if name in present]
+
+
+def _column(table: str) -> sql.Identifier:
+    return sql.Identifier(PARTITIONED_TABLES[table].column)
+
 
 _SUFFIX = re.compile(r"_y(\d{4})m(\d{2})$")
 
@@ -140,7 +163,7 @@ def create_partition(table: str, month: dt.date) -> bool:
         if cursor.fetchone()[0]:
             return False
         default = ident(f"{table}_default")
-        in_range = sql.SQL('"timestamp" >= %s AND "timestamp" < %s')
+        in_range = sql.SQL("{column} >= %s AND {column} < %s").format(column=_column(table))
         cursor.execute(
             sql.SQL("SELECT EXISTS (SELECT 1 FROM {} WHERE {})").format(default, in_range),
             [start, end],
@@ -192,7 +215,7 @@ def ensure_future_partitions(
     """This month and the next `months_ahead` for every partitioned table."""
     this_month = month_start(today) if today else current_month()
     created = []
-    for table in tables or list(PARTITIONED_TABLES):
+    for table in tables or existing_tables():
         created += ensure_partitions(table, this_month, add_months(this_month, months_ahead))
     return created
 
@@ -331,7 +354,7 @@ def export_partition(table: str, month: dt.date, target) -> tuple[int, int, str]
     name = sql.Identifier(partition_name(table, month))
     writer = _HashingWriter(target)
     # mtime=0 and no file name: the same rows always give the same bytes, hence the same checksum.
-    query = sql.SQL('COPY (SELECT * FROM {} ORDER BY "timestamp", id) TO STDOUT WITH (FORMAT csv, HEADER)')
+    query = sql.SQL("COPY (SELECT * FROM {} ORDER BY {}, id) TO STDOUT WITH (FORMAT csv, HEADER)")
     with (
         gzip.GzipFile(filename="", fileobj=writer, mode="wb", mtime=0) as gz,
         transaction.atomic(),
@@ -340,7 +363,7 @@ def export_partition(table: str, month: dt.date, target) -> tuple[int, int, str]
         cursor.execute(sql.SQL("LOCK TABLE {} IN SHARE MODE").format(name))
         cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(name))
         rows = cursor.fetchone()[0]
-        with cursor.cursor.copy(query.format(name)) as copy:
+        with cursor.cursor.copy(query.format(name, _column(table))) as copy:
             for block in copy:
                 gz.write(block)
     return rows, writer.size, writer.sha256.hexdigest()
@@ -446,7 +469,7 @@ def run_partition_maintenance(today: dt.date | None = None, months_ahead: int | 
             return report
         log_health("partition_maintenance", "online", {"today": report.today}, "started")
         this_month = month_start(today)
-        for table in PARTITIONED_TABLES:
+        for table in existing_tables():
             report.created += ensure_partitions(table, this_month, add_months(this_month, months_ahead))
             report.rehomed += rehome_default_rows(table)
             try:
@@ -488,8 +511,8 @@ def rehome_default_rows(table: str) -> list[str]:
     _check_table(table)
     with connection.cursor() as cursor:
         cursor.execute(
-            sql.SQL("SELECT DISTINCT date_trunc('month', \"timestamp\" AT TIME ZONE 'UTC')::date FROM {}").format(
-                sql.Identifier(f"{table}_default")
+            sql.SQL("SELECT DISTINCT date_trunc('month', {} AT TIME ZONE 'UTC')::date FROM {}").format(
+                _column(table), sql.Identifier(f"{table}_default")
             )
         )
         months = sorted(row[0] for row in cursor.fetchall())

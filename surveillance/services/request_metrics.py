@@ -18,6 +18,8 @@ from collections import deque
 
 import redis
 
+from orin import degraded
+
 logger = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 5.0
@@ -53,8 +55,8 @@ def _flush_forever() -> None:
         time.sleep(FLUSH_SECONDS)
         try:
             flush()
-        except redis.RedisError as exc:
-            logger.warning("request metrics not flushed: %s", exc)
+        except (redis.RedisError, OSError) as exc:  # kept in memory; the next flush tries again
+            degraded.note("request_metrics", exc)
 
 
 def flush() -> int:
@@ -79,7 +81,13 @@ def flush() -> int:
         pipe.ltrim(f"{key}:latency", -MAX_LATENCY_SAMPLES, -1)
         pipe.expire(key, KEY_TTL_SECONDS)
         pipe.expire(f"{key}:latency", KEY_TTL_SECONDS)
-    pipe.execute()
+    try:
+        pipe.execute()
+    except BaseException:
+        # Back in front of newer samples (the deque's bound caps what an outage can hold); a
+        # pipeline is not a transaction, so a flush cut off midway may count a few twice.
+        _samples.extendleft(reversed(batch))
+        raise
     return len(batch)
 
 

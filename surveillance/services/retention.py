@@ -46,9 +46,19 @@ WHERE (
         SELECT 1 FROM face_embeddings fe
         WHERE fe.person_id IS NOT NULL AND (fe.crop_id = m.id OR fe.source_image_path = m.storage_path)
       )
+  {protections}
 ORDER BY m."timestamp"
 LIMIT %(limit)s
 """
+
+
+# SQL conditions on `m` (media_files) that other apps add to keep media whatever its age, e.g.
+# video's evidence locks; registered in their AppConfig.ready().
+MEDIA_PROTECTIONS: dict[str, str] = {}
+
+
+def register_media_protection(name: str, condition: str) -> None:
+    MEDIA_PROTECTIONS[name] = condition
 
 
 @dataclass
@@ -70,7 +80,10 @@ class RetentionReport:
 def expired_media_batch(now: dt.datetime, limit: int, skip: list) -> list[tuple]:
     """(id, storage_path) of up to `limit` expired, unprotected media files, oldest first."""
     with connection.cursor() as cursor:
-        cursor.execute(_EXPIRED_SQL, {"now": now, "limit": limit, "skip": list(skip)})
+        protections = "".join(f" AND NOT ({c})" for c in MEDIA_PROTECTIONS.values())
+        cursor.execute(
+            _EXPIRED_SQL.replace("{protections}", protections), {"now": now, "limit": limit, "skip": list(skip)}
+        )
         return cursor.fetchall()
 
 

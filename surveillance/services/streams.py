@@ -9,6 +9,11 @@ device_connectivity_logs (connected / disconnected / reconnect_failed), keeps th
 status and last_frame_time current, publishes live state to Redis, and takes the camera offline
 (with one system alert) once it has been silent beyond its timeout.
 
+PostgreSQL away or restarting: readers keep their cameras open; database writes go through an
+`orin.degraded.DatabaseBackoff` per thread (reconnect with backoff), and the frames that could not
+be stored are counted (`frames_dropped_database` in the stream_manager health row). Redis away:
+live state is skipped (live_state never raises) and frames stay `queued` for the requeue sweep.
+
 Camera config keys (all optional): analysis_fps, motion_threshold, offline_after_seconds,
 loop (files: start again at the end, default true), realtime (files: play at the file's own
 frame rate, default true), max_frame_width, jpeg_quality.
@@ -16,6 +21,7 @@ frame rate, default true), max_frame_width, jpeg_quality.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import logging
@@ -33,6 +39,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
+from orin.degraded import DatabaseBackoff
 from surveillance.models import Camera, DeviceStatus
 from surveillance.services import health, live_state
 
@@ -256,6 +263,7 @@ class StreamCounters:
     dropped: int = 0
     rejected: int = 0
     reconnects: int = 0
+    db_dropped: int = 0  # frames read and sampled, lost because the database was away
 
     def take(self) -> StreamCounters:
         taken = StreamCounters(**vars(self))
@@ -293,6 +301,7 @@ class CameraStream(threading.Thread):
         self.frames_this_connection = 0
         self.started_at = timezone.now()
         self._lock = threading.Lock()
+        self.db = DatabaseBackoff(f"stream_reader_db:{camera.id}")
 
     # connectivity bookkeeping -------------------------------------------------------------------
 
@@ -312,8 +321,8 @@ class CameraStream(threading.Thread):
         }
         if down_since:
             details["duration_seconds"] = round((now - down_since).total_seconds(), 1)
-        health.log_connectivity(self.camera.id, "connected", details, at=now)
-        health.mark_camera_online(self.camera, now)
+        self.db.call(health.log_connectivity, self.camera.id, "connected", details, at=now)
+        self.db.call(health.mark_camera_online, self.camera, now)
         live_state.set_status(self.camera.id, DeviceStatus.ONLINE, connected=True)
         self.connected = True
 
@@ -327,7 +336,7 @@ class CameraStream(threading.Thread):
             "frames_read": frames,
             "previous_event": "connected",
         }
-        health.log_connectivity(self.camera.id, "disconnected", details, at=now)
+        self.db.call(health.log_connectivity, self.camera.id, "disconnected", details, at=now)
         live_state.set_status(self.camera.id, DeviceStatus.DEGRADED, error=str(error), connected=False)
         self.connected = False
         return now
@@ -342,11 +351,12 @@ class CameraStream(threading.Thread):
             "next_retry_seconds": round(delay, 1),
             "duration_seconds": round((now - down_since).total_seconds(), 1),
         }
-        health.log_connectivity(self.camera.id, "reconnect_failed", details, at=now)
+        self.db.call(health.log_connectivity, self.camera.id, "reconnect_failed", details, at=now)
         silent = self._silent_seconds(now)
         if silent > self.config.offline_after:
             # Once per outage (the conditional update inside); the live state says offline after it.
-            health.mark_camera_offline(self.camera, reason=f"{error.code}: {error} (silent {int(silent)} s)", now=now)
+            reason = f"{error.code}: {error} (silent {int(silent)} s)"
+            self.db.call(health.mark_camera_offline, self.camera, reason=reason, now=now)
             live_state.set_status(self.camera.id, DeviceStatus.OFFLINE, error=str(error), connected=False)
         else:
             live_state.set_status(self.camera.id, DeviceStatus.DEGRADED, error=str(error), connected=False)
@@ -358,7 +368,7 @@ class CameraStream(threading.Thread):
         down_since: dt.datetime | None = None
         try:
             while not self.stop_event.is_set() and not self.finished:
-                close_old_connections()
+                self.db.call(close_old_connections)
                 try:
                     capture = open_capture(self.config)
                 except StreamError as error:
@@ -395,7 +405,8 @@ class CameraStream(threading.Thread):
         finally:
             if self.connected:
                 live_state.set_status(self.camera.id, DeviceStatus.UNKNOWN, error="reader stopped", connected=False)
-            connection.close()
+            with contextlib.suppress(Exception):  # a connection broken by a restart may not close cleanly
+                connection.close()
 
     def _read(self, capture: cv2.VideoCapture, retries: int, down_since: dt.datetime | None) -> int:
         """Read until stopped; returns frames read. Raises StreamError when the source fails."""
@@ -461,19 +472,16 @@ class CameraStream(threading.Thread):
                 self._flush(window)
                 window = _Window()
             if now_mono - last_touch >= touch_every:
-                close_old_connections()
-                health.mark_camera_online(self.camera, timezone.now())
+                self.db.call(close_old_connections)
+                self.db.call(health.mark_camera_online, self.camera, timezone.now())
                 last_touch = now_mono
         self._flush(window)
         return frames
 
     def _end_of_file(self, frames: int) -> None:
-        health.log_connectivity(
-            self.camera.id,
-            "disconnected",
-            {"url": self.config.display_url, "reason": "end of file", "frames_read": frames},
-        )
-        health.mark_camera_online(self.camera, timezone.now())
+        details = {"url": self.config.display_url, "reason": "end of file", "frames_read": frames}
+        self.db.call(health.log_connectivity, self.camera.id, "disconnected", details)
+        self.db.call(health.mark_camera_online, self.camera, timezone.now())
         self.finished = True
 
     def _send(self, image: np.ndarray, motion: float = 1.0) -> bool:
@@ -486,15 +494,22 @@ class CameraStream(threading.Thread):
         accepted = False
         for name, analyze in list(_analyzers):
             try:
-                analyze(frame)
-                accepted = True
+                # Through the backoff: a database restart drops frames (counted), never the reader.
+                reached, _ = self.db.call(analyze, frame)
             except FrameRefused as exc:
                 self.totals.rejected += 1
                 logger.warning("camera %s: %s refused a frame (%s)", self.camera.id, name, exc)
+                continue
             except Exception:
                 # One analyser's bug must not stop the camera or the other analysers.
                 self.totals.rejected += 1
                 logger.exception("camera %s: frame analyser %s failed", self.camera.id, name)
+                continue
+            if reached:
+                accepted = True
+            else:
+                with self._lock:
+                    self.totals.db_dropped += 1
         return accepted
 
     def _flush(self, window: _Window) -> None:
@@ -529,8 +544,7 @@ class CameraStream(threading.Thread):
 def streamed_cameras(camera_ids: list | None = None):
     """Active cameras with a stream URL (optionally only those given)."""
     queryset = (
-        Camera.objects.filter(is_active=True, rtsp_url__isnull=False)
-        .exclude(rtsp_url="")
+        Camera.objects.filter(is_active=True, rtsp_url__isnull=False)  # "" is stored as NULL
         .exclude(status=DeviceStatus.MAINTENANCE)
         .select_related("dvr")
     )
@@ -549,6 +563,7 @@ class StreamManager:
         self.health_seconds = health_seconds
         self.stop_event = threading.Event()
         self.readers: dict = {}  # camera id -> (signature, CameraStream)
+        self.db = DatabaseBackoff("stream_manager_db")
 
     def reconcile(self) -> None:
         wanted = {camera.id: camera for camera in streamed_cameras(self.camera_ids)}
@@ -588,6 +603,7 @@ class StreamManager:
             "dropped_frames": totals.dropped,
             "rejected_frames": totals.rejected,
             "reconnect_attempts": totals.reconnects,
+            "frames_dropped_database": totals.db_dropped,
             "fps_processed": round(totals.processed / max(interval, 1e-3), 2),
         }
         if not active:
@@ -603,22 +619,24 @@ class StreamManager:
 
     def run(self, duration: float | None = None) -> None:
         started = last_refresh = last_health = time.monotonic()
-        self.reconcile()
+        reconciled, _ = self.db.call(self.reconcile)
         try:
             while not self.stop_event.is_set():
                 now = time.monotonic()
                 if duration and now - started >= duration:
                     break
-                if now - last_refresh >= self.refresh_seconds:
-                    close_old_connections()
-                    self.reconcile()
+                # The camera list is read again early while the last read failed (database away).
+                if now - last_refresh >= self.refresh_seconds or (not reconciled and self.db.available):
+                    self.db.call(close_old_connections)
+                    reconciled, _ = self.db.call(self.reconcile)
                     last_refresh = now
                 if now - last_health >= self.health_seconds:
-                    self.write_health(now - last_health)
+                    # Counters are taken before the write: a failed write loses one row, not the reader.
+                    self.db.call(self.write_health, now - last_health)
                     last_health = now
                 self.stop_event.wait(0.5)
         finally:
             for camera_id in list(self.readers):
                 self._stop_reader(camera_id)
-            close_old_connections()
-            connection.close()
+            with contextlib.suppress(Exception):
+                connection.close()

@@ -253,7 +253,9 @@ def test_message_uses_the_seed_wording_and_stores_evidence(world):
     event.image_path = "snapshots/2026/11/18/x.jpg"
     (alert,) = record_events([event])
     stored = Alert.objects.get(pk=alert.pk)
-    assert stored.message == f'Kim detected on camera "Gate" at {event.timestamp.isoformat(sep=" ")}'
+    # The site's time (Singapore), to the second, with the zone: no UTC, no microseconds.
+    local = event.timestamp.astimezone(ZoneInfo("Asia/Singapore")).strftime("%Y-%m-%d %H:%M:%S")
+    assert stored.message == f'Kim detected on camera "Gate" at {local} +08'
     assert stored.confidence == Decimal("0.900") and stored.snapshot_path == "snapshots/2026/11/18/x.jpg"
     assert (stored.status, stored.escalation_level, stored.alert_type) == ("pending", 0, "person_recognized")
 
@@ -307,7 +309,7 @@ def test_suspicious_activity_always_raises_an_alert(world):
     alert = Alert.objects.get(pk=alert.pk)
     assert (alert.alert_type, alert.severity, alert.alert_rule_id) == ("suspicious_activity_loitering", "high", None)
     assert alert.message == (
-        f'loitering detected on "Gate" in zone "Dock" at {WEDNESDAY_NOON.isoformat(sep=" ")}. '
+        f'loitering detected on "Gate" in zone "Dock" at {WEDNESDAY_NOON.strftime("%Y-%m-%d %H:%M:%S")} +08. '
         "Confidence: 87.6%. Severity: high"
     )
     # Already alerted: not again.

@@ -354,6 +354,13 @@ def test_enrolment_upload_adds_faces_and_reports_rejects(clients):
     assert clients["viewer"].post(f"/api/v1/persons/{person.pk}/enrol/", {}, format="multipart").status_code == 403
     empty = clients["operator"].post(f"/api/v1/persons/{person.pk}/enrol/", {}, format="multipart")
     assert empty.status_code == 400 and "images" in empty.json()["fields"]
+    faceless = clients["operator"].post(
+        f"/api/v1/persons/{person.pk}/enrol/",
+        {"images": [SimpleUploadedFile("notes.txt", b"not an image", content_type="text/plain")]},
+        format="multipart",
+    )
+    assert faceless.status_code == 422 and faceless.json()["code"] == "no_usable_face"
+    assert [r["photo"] for r in faceless.json()["rejected"]] == ["notes.txt"] and faceless.json()["added"] == []
 
 
 def test_training_datasets_need_the_trigger_right(clients):

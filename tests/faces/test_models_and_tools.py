@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
+from accounts.models import AuditLog
 from faces.models import FaceEmbedding, Person
 from faces.services.engine import FaceEngine
 from faces.services.model_pack import ModelPackError, model_pack_dir
@@ -63,7 +64,7 @@ def test_person_match_query_walks_the_persons_partial_hnsw_index():
         cursor.execute("SET LOCAL enable_sort = off")
         cursor.execute(
             "EXPLAIN SELECT id FROM face_embeddings WHERE person_id IS NOT NULL AND model_version = 'buffalo_s' "
-            "ORDER BY embedding <=> %s::vector LIMIT 10",
+            "ORDER BY embedding <=> %s::halfvec LIMIT 10",
             [vector_literal(vectors[0])],
         )
         plan = "\n".join(row[0] for row in cursor.fetchall())
@@ -85,6 +86,11 @@ def test_import_faces_enrols_one_person_per_folder_and_reports_rejections(tmp_pa
     assert "does not look like this person's other faces" in text and "not a usable image" in text
     assert FaceEmbedding.objects.filter(person__name="Yao Ming").count() == 1
     assert FaceEmbedding.objects.filter(person__name="Eileen Collins").count() == 1
+
+    again = io.StringIO()
+    call_command("import_faces", str(tmp_path), stdout=again, verbosity=1)  # a re-run is not an error
+    assert "(0 new, 2 already enrolled)" in again.getvalue()
+    assert FaceEmbedding.objects.filter(person__name__in=["Yao Ming", "Eileen Collins"]).count() == 2
 
 
 def test_import_faces_refuses_a_folder_without_person_folders(tmp_path):
@@ -128,6 +134,7 @@ def test_admin_who_is_this_lists_the_person_first(admin_client, yao, media_root)
     )
     text = response.content.decode()
     assert response.status_code == 200 and "Yao Ming" in text and 'class="match-person"' in text
+    assert AuditLog.objects.filter(action="face_search", details__via="console").count() == 1
     bad = admin_client.post(
         "/admin/faces/person/who-is-this/", {"image": SimpleUploadedFile("q.txt", b"x"), "top_k": 3}
     )
@@ -147,8 +154,18 @@ def test_search_api_returns_persons_and_the_clusters_the_user_may_see(client, ya
     assert response.status_code == 200, response.content
     results = response.json()["results"]
     assert results[0]["kind"] == "cluster" and results[0]["id"] == str(seen_here.cluster_id)
-    assert results[0]["similarity"] > 0.9 and results[0]["crop_url"]
+    assert results[0]["similarity"] > 0.9
     assert any(r["kind"] == "person" and r["label"] == "Yao Ming" for r in results)
+    # The nearest face of that cluster was cropped at the other site: no link to it.
+    assert results[0]["crop_url"] is None
+    searched = AuditLog.objects.filter(user=operator, action="face_search").get()
+    assert searched.details["via"] == "api" and f"cluster:{seen_here.cluster_id}" in searched.details["results"][0]
+    # Where the crop was taken, the link is a signed download, checked again when fetched.
+    local = UserFactory(role_name="operator", sites=[mine.dvr.site])
+    client.force_login(local)
+    response = client.post("/api/v1/faces/search", {"image": SimpleUploadedFile("q.jpg", jpeg(astronaut)), "top_k": 2})
+    crop = client.get(response.json()["results"][0]["crop_url"])
+    assert crop.status_code == 200 and b"".join(crop.streaming_content)[:2] == b"\xff\xd8"
 
     stranger = UserFactory(role_name="operator", sites=[])
     client.force_login(stranger)

@@ -7,14 +7,13 @@ import time
 
 import pytest
 from django.utils import timezone
-from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask, PeriodicTasks
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 import surveillance.tasks  # noqa: F401  (registers the tasks, as a worker's autodiscovery does)
 from alerts.models import Alert
 from orin.celery import app, worker_concurrency
 from surveillance.models import DeviceConnectivityLog, SystemHealthLog
 from surveillance.services import health, live_state, request_metrics
-from surveillance.services.schedule import DEFAULT_SCHEDULE, ensure_beat_schedule
 from surveillance.services.system_health import record_system_health, sample_beat
 from tests.conftest import start_celery_worker, stop_process
 from tests.factories import CameraFactory
@@ -190,11 +189,23 @@ def test_live_state_hash_and_five_minute_metrics():
 # --- beat schedule and celery ----------------------------------------------------------------------
 
 
-def test_beat_schedule_is_in_the_database_and_admin_edits_stay():
+def test_every_periodic_task_is_scheduled_and_admin_edits_stay():
+    from orin.periodic import registered, sync_periodic_tasks
+
+    specs = registered()
     tasks = {t.name: t for t in PeriodicTask.objects.all()}
-    for entry in DEFAULT_SCHEDULE:
-        assert tasks[entry["name"]].task == entry["task"] and tasks[entry["name"]].enabled
-        assert entry["task"] in app.tasks
+    for spec in specs.values():
+        assert tasks[spec.name].task == spec.task and tasks[spec.name].enabled, spec.name
+        assert spec.task in app.tasks
+    # Every task whose documentation calls it periodic is in the registry (and so in the schedule).
+    documented = {
+        name
+        for name, task in app.tasks.items()
+        if not name.startswith("celery.") and "periodic" in (task.__doc__ or "").lower()
+    }
+    assert documented <= {spec.task for spec in specs.values()}
+    scheduled = {spec.task for spec in specs.values()}
+    assert {"faces.tasks.requeue_stale_frames", "accounts.tasks.deactivate_stale_accounts"} <= scheduled
     assert tasks["System health"].interval.every == 60
 
     edited = tasks["Camera health"]
@@ -202,9 +213,8 @@ def test_beat_schedule_is_in_the_database_and_admin_edits_stay():
     edited.save()
     PeriodicTask.objects.filter(name="Media retention").delete()
 
-    created = ensure_beat_schedule(PeriodicTask, IntervalSchedule, CrontabSchedule, PeriodicTasks)
-    assert created == ["Media retention"]  # deleted ones come back only through this explicit call
-    assert PeriodicTask.objects.get(name="Camera health").interval.every == 30
+    assert sync_periodic_tasks() == ["Media retention"]  # what was deleted comes back on the next sync
+    assert PeriodicTask.objects.get(name="Camera health").interval.every == 30  # an edit stays
 
 
 def test_tasks_are_routed_to_their_queues():

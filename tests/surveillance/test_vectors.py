@@ -26,9 +26,30 @@ def test_nearest_neighbour_query_uses_the_hnsw_index():
     assert "idx_embeddings_hnsw" in plan, plan
 
 
-def test_hnsw_index_has_the_seed_parameters():
+def test_hnsw_indexes_are_halfvec_graphs_with_the_measured_parameters():
+    """halfvec(512) column and graphs, ef_construction=128 (bench/face_search.py, docs/scale.md)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'idx_embeddings_hnsw'")
-        definition = cursor.fetchone()[0]
-    assert "hnsw" in definition and "vector_cosine_ops" in definition
-    assert "m='16'" in definition.replace(" ", "") and "ef_construction='64'" in definition.replace(" ", "")
+        cursor.execute(
+            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+            "WHERE attrelid = 'face_embeddings'::regclass AND attname = 'embedding'"
+        )
+        assert cursor.fetchone()[0] == "halfvec(512)"
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE 'idx_embeddings%%hnsw'")
+        definitions = dict(cursor.fetchall())
+    assert set(definitions) == {"idx_embeddings_hnsw", "idx_embeddings_person_hnsw"}
+    for definition in definitions.values():
+        compact = definition.replace(" ", "")
+        assert "hnsw" in definition and "halfvec_cosine_ops" in definition
+        assert "m='16'" in compact and "ef_construction='128'" in compact
+
+
+def test_embeddings_read_back_as_float32_arrays_within_half_precision():
+    rng = np.random.default_rng(3)
+    vector = rng.normal(size=512).astype(np.float32)
+    vector /= np.linalg.norm(vector)
+    stored = FaceEmbedding.objects.create(
+        person=PersonFactory(), embedding=vector, source_image_path="x", model_version="t"
+    )
+    loaded = FaceEmbedding.objects.get(pk=stored.pk).embedding
+    assert loaded.dtype == np.float32 and loaded.shape == (512,)
+    assert float(loaded @ vector) > 0.9999

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.services.db_roles import RoleError, grant_application_role
+from accounts.services.db_roles import RoleError, create_application_role, grant_application_role
 
 
 class Command(BaseCommand):
@@ -12,9 +12,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("role", help="e.g. orin_app (create it first: CREATE ROLE orin_app LOGIN PASSWORD '…')")
         parser.add_argument("--show-sql", action="store_true")
+        parser.add_argument(
+            "--create", action="store_true", help="create the role first if it is missing (LOGIN, no password)"
+        )
 
-    def handle(self, *args, role: str, show_sql: bool, **options):
+    def handle(self, *args, role: str, show_sql: bool, create: bool = False, **options):
         try:
+            if create:
+                create_application_role(role)
             statements = grant_application_role(role)
         except RoleError as exc:
             raise CommandError(str(exc)) from exc

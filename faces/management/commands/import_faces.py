@@ -12,6 +12,8 @@ from faces.models import Person, PersonStatus
 from faces.services.enrolment import enrol_faces
 from faces.services.model_pack import ModelPackError
 
+# The enrolment's reason for a photo whose face the person already has: a re-run, not a failure.
+ALREADY_ENROLLED = "duplicate of a face already enrolled"
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp"}
 
 
@@ -36,7 +38,7 @@ class Command(BaseCommand):
             raise CommandError(f"{directory} has no sub-folders; expected one sub-folder of photos per person")
         creator = self.creator(user)
         photos = {f: sorted(p for p in f.iterdir() if p.suffix.lower() in PHOTO_SUFFIXES) for f in folders}
-        total_found, total_rejected, reasons = 0, 0, {}
+        total_found, total_rejected, already, reasons = 0, 0, 0, {}
         with tqdm(total=sum(len(v) for v in photos.values()), unit="photo", disable=options["verbosity"] == 0) as bar:
             for folder, files in photos.items():
                 person = Person.objects.filter(name=folder.name).first() or Person.objects.create(
@@ -49,20 +51,24 @@ class Command(BaseCommand):
                     raise CommandError(str(exc)) from exc
                 bar.update(len(files))
                 total_found += report.faces_found
-                total_rejected += len(report.rejected)
                 for name, reason in report.rejected:
+                    if reason.startswith(ALREADY_ENROLLED):
+                        already += 1
+                        continue
                     reasons[reason.split(" (")[0]] = reasons.get(reason.split(" (")[0], 0) + 1
+                    total_rejected += 1
                     if options["verbosity"] > 1:
                         self.stdout.write(f"  rejected {name}: {reason}")
                 self.stdout.write(f"{folder.name}: {report.faces_found} added, {len(report.rejected)} rejected")
         self.stdout.write(
             self.style.SUCCESS(
-                f"{len(folders)} persons, {total_found} faces enrolled, {total_rejected} photos rejected"
+                f"{len(folders)} persons, {total_found} faces enrolled, {total_rejected} photos rejected "
+                f"({total_found} new, {already} already enrolled)"
             )
         )
         for reason, count in sorted(reasons.items(), key=lambda kv: -kv[1]):
             self.stdout.write(f"  {count} x {reason}")
-        if total_found == 0:
+        if total_found == 0 and already == 0:
             raise CommandError("no face was enrolled")
 
     @staticmethod

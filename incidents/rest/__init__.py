@@ -1,0 +1,1 @@
+"""REST API for incidents (mounted under /api/v1/ by orin.api_urls)."""

@@ -90,6 +90,10 @@ class AlertRule(models.Model):
         related_name="alert_rules",
         help_text="Only persons on this (active) watchlist. Empty = no watchlist condition.",
     )
+    # A plain id, not a foreign key: guards live in the detection app, above this one.
+    guard_id = models.UUIDField(
+        null=True, blank=True, help_text="Only events this AI guard caught (detection app). Empty = any."
+    )
     event_type = models.CharField(max_length=30, choices=EventType.choices, null=True, blank=True)
     schedule = models.JSONField(
         default=default_schedule,

@@ -9,6 +9,7 @@ class DetectionConfig(AppConfig):
     verbose_name = "Object detection"
 
     def ready(self) -> None:
+        from detection.services.face_tracks import join_face_tracks, name_tracks
         from detection.services.guards import assign_guards
         from detection.services.notify import notify_guard_catches
         from detection.services.pipeline import detect_stream_frame
@@ -16,5 +17,7 @@ class DetectionConfig(AppConfig):
         from surveillance.services.streams import register_frame_analyzer
 
         register_event_enricher("detection.guards", assign_guards)
+        register_event_enricher("detection.face_tracks", join_face_tracks)
+        register_event_processor("detection.name_tracks", name_tracks, order=50)
         register_event_processor("detection.guard_alerts", notify_guard_catches, order=150)
         register_frame_analyzer("detection", detect_stream_frame)

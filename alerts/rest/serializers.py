@@ -64,6 +64,7 @@ class AlertRuleSerializer(serializers.ModelSerializer):
             "person_role",
             "person_status",
             "watchlist",
+            "guard_id",
             "event_type",
             "schedule",
             "confidence_threshold",

@@ -66,6 +66,7 @@ class CompiledRule:
     cooldown: int
     channel_ids: tuple = ()
     escalates: bool = False
+    guard_id: str | None = None
 
 
 @dataclass(slots=True)
@@ -128,6 +129,7 @@ def compile_rule(rule: AlertRule, channel_ids: tuple = ()) -> CompiledRule | Non
         cooldown=rule.cooldown_seconds,
         channel_ids=channel_ids,
         escalates=bool(rule.escalate_after_seconds),
+        guard_id=str(rule.guard_id) if rule.guard_id else None,
     )
 
 
@@ -246,6 +248,8 @@ def match_events(events: Sequence, rules: list[CompiledRule]) -> tuple[list[Matc
             if rule.person_role is not None and (person is None or person.role != rule.person_role):
                 continue
             if rule.watchlist_id is not None and (person is None or rule.watchlist_id not in person.watchlists):
+                continue
+            if rule.guard_id is not None and (event.metadata or {}).get("guard_id") != rule.guard_id:
                 continue
             if rule.polygon is not None:
                 if point is None:

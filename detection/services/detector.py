@@ -258,7 +258,8 @@ class ObjectDetector:
                 continue
             class_id = int(classes[i])
             label = COCO_CLASSES[class_id] if class_id < len(COCO_CLASSES) else f"class_{class_id}"
-            found.append(Detection(label, class_id, round(float(scores[i]), 4), (x1, y1, x2 - x1, y2 - y1)))
+            box = (float(x1), float(y1), float(x2 - x1), float(y2 - y1))  # plain floats: they end up in JSON
+            found.append(Detection(label, class_id, round(float(scores[i]), 4), box))
         found.sort(key=lambda d: -d.confidence)
         return found
 

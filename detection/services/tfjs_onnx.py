@@ -261,6 +261,26 @@ def _auto_pad(node: dict) -> str:
     return "VALID" if padding == "VALID" else "SAME_UPPER"  # TF's SAME puts the extra pixel last
 
 
+def _padded_nchw_input(graph: TfjsGraph, conv: dict) -> tuple[str, list[int]] | None:
+    """For Conv2D(VALID, NHWC) <- Transpose(NCHW->NHWC) <- Pad(zeros, spatial only) on an NCHW
+    tensor (onnx-tf's rendering of a padded convolution): (the Pad's input, ONNX pads), so the
+    padding folds into the Conv. A separate Pad costs a full copy of the activation per layer."""
+    if attr(conv, "padding") != "VALID" or attr(conv, "data_format", "NHWC") != "NHWC":
+        return None
+    transpose = graph.nodes.get(ref(conv["input"][0])[0])
+    if transpose is None or transpose["op"] != "Transpose":
+        return None
+    perm = graph.weights.get(ref(transpose["input"][1])[0])
+    pad = graph.nodes.get(ref(transpose["input"][0])[0])
+    if perm is None or list(perm) != NCHW_TO_NHWC or pad is None or pad["op"] != "Pad":
+        return None
+    paddings = graph.weights.get(ref(pad["input"][1])[0])
+    if paddings is None or paddings.shape != (4, 2) or paddings[:2].any():
+        return None
+    (top, bottom), (left, right) = paddings[2], paddings[3]
+    return pad["input"][0], [int(top), int(left), int(bottom), int(right)]
+
+
 def _convert_node(b: _Builder, node: dict) -> None:
     op, name, inputs = node["op"], node["name"], [i for i in node.get("input", []) if not i.startswith("^")]
     if op == "Identity":
@@ -270,6 +290,20 @@ def _convert_node(b: _Builder, node: dict) -> None:
         if kernel is None:
             raise ConversionError(f"{name}: the filter must be a constant")
         weight = b.initializer(kernel.astype(np.float32).transpose(3, 2, 0, 1), name)  # HWIO -> OIHW
+        fused = _padded_nchw_input(b.graph, node)
+        if fused is not None:
+            source, pads = fused
+            out_nchw = f"{name}__nchw_out"
+            b.emit(
+                "Conv",
+                [b.value(source), weight],
+                [out_nchw],
+                strides=_spatial(node, "strides"),
+                dilations=_spatial(node, "dilations"),
+                pads=pads,
+            )
+            b.emit("Transpose", [out_nchw], [name], perm=NCHW_TO_NHWC)
+            return
         b.nchw(
             "Conv",
             node,
@@ -343,6 +377,16 @@ def _convert_node(b: _Builder, node: dict) -> None:
         raise ConversionError(f"{name}: op {op} needs constant inputs here")
 
 
+def _live_nodes(nodes: list[onnx.NodeProto], outputs: list[str]) -> list[onnx.NodeProto]:
+    """Nodes the outputs depend on (a Pad folded into a Conv leaves its own node unused)."""
+    needed, live = set(outputs), []
+    for node in reversed(nodes):
+        if any(out in needed for out in node.output):
+            live.append(node)
+            needed.update(i for i in node.input if i)
+    return live[::-1]
+
+
 def convert(model_json: Path, onnx_path: Path | None = None) -> onnx.ModelProto:
     """Convert a TF.js graph model to ONNX (written to `onnx_path` when given)."""
     graph = read_tfjs(Path(model_json))
@@ -371,7 +415,10 @@ def convert(model_json: Path, onnx_path: Path | None = None) -> onnx.ModelProto:
         helper.make_tensor_value_info(name, TensorProto.FLOAT, graph.output_shapes.get(name)) for name in graph.outputs
     ]
     initializers = [numpy_helper.from_array(value, name) for name, value in b.initializers.items()]
-    onnx_graph = helper.make_graph(b.nodes, "tfjs", graph_inputs, graph_outputs, initializers)
+    nodes = _live_nodes(b.nodes, graph.outputs)
+    used = {name for node in nodes for name in node.input}
+    initializers = [tensor for tensor in initializers if tensor.name in used]
+    onnx_graph = helper.make_graph(nodes, "tfjs", graph_inputs, graph_outputs, initializers)
     model = helper.make_model(onnx_graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="orin-tfjs")
     model.ir_version = 8
     onnx.checker.check_model(model)

@@ -27,6 +27,7 @@ def test_finds_the_six_people_of_t1_around_the_faces_the_face_detector_finds(det
     assert detector.layout == "nanodet-split"
     assert len(faces) == 6
     assert len(people) == 6
+    assert all(type(v) is float for p in people for v in (*p.box, p.confidence))  # they go into JSON
     # every face lies inside a person box, and each person box holds a face: boxes overlap faces
     for face in faces:
         x1, y1, x2, y2 = face.bbox

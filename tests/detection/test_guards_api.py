@@ -168,3 +168,40 @@ def test_guard_input_errors_are_400_with_fields(world, clients):
         == 201
     )
     assert [g["name"] for g in admin.get(GUARDS).json()["results"]] == []
+
+
+def test_an_alert_rule_can_target_a_guard(world, clients, device_key):
+    admin = clients["admin"]
+    site, camera = str(world.site_a.pk), [str(world.cam_a.pk)]
+    strict = admin.post(
+        GUARDS,
+        {"site": site, "name": "Strict", "guard_type": "people", "sensitivity": 1, "cameras": camera, "notify": False},
+        format="json",
+    ).json()
+    lenient = admin.post(
+        GUARDS,
+        {"site": site, "name": "Lenient", "guard_type": "people", "sensitivity": 100, "cameras": camera,
+         "notify": False},
+        format="json",
+    ).json()  # fmt: skip
+    rule = admin.post(
+        "/api/v1/alert-rules/",
+        {"name": "Strict guard's catches", "event_type": "human_detected", "guard_id": lenient["id"],
+         "severity": "high", "cooldown_seconds": 0, "confidence_threshold": "0.1"},
+        format="json",
+    )  # fmt: skip
+    assert rule.status_code == 201, rule.content
+    _, raw = device_key
+    ids = (
+        key_client(raw)
+        .post(
+            INGEST,
+            [seen(world.cam_a, "person", 0.9, track="a"), seen(world.cam_a, "person", 0.4, track="b")],
+            format="json",
+        )
+        .json()["event_ids"]
+    )
+    listed = {row["id"]: row["guard"] for row in admin.get(DETECTIONS).json()["results"]}
+    assert [listed[i] for i in ids] == [strict["id"], lenient["id"]]  # the stricter guard is credited first
+    alerted = Alert.objects.filter(alert_rule_id=rule.json()["id"]).values_list("event_id", flat=True)
+    assert [str(event_id) for event_id in alerted] == [ids[1]]

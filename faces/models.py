@@ -364,7 +364,7 @@ class FaceEmbedding(models.Model):
             ),
             # halfvec graphs (faces/fields.py). ef_construction=128 on both: on identity-clustered
             # vectors (bench/face_search.py) the seed's 64 caps recall@10 near 0.8 whatever the
-            # ef_search; 128 with ef_search ORIN_HNSW_EF_SEARCH reaches the recall target.
+            # ef_search; 128 with ef_search ORIN_HNSW_EF_SEARCH=128 reaches recall@10 0.99 at 500k.
             # Figures: docs/scale.md.
             HnswIndex(
                 name="idx_embeddings_hnsw",

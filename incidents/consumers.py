@@ -46,4 +46,4 @@ class IncidentTimelineConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "pong"})
 
     async def console_push(self, message):
-        await self.send_json(message["payload"])
+        await self.send(text_data=message["text"])  # orin.live serialises each push once

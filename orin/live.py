@@ -10,6 +10,7 @@ site A never receives site B's pushes. The consumer drops kinds the user's role 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import datetime as dt
 import json
 import logging
@@ -17,7 +18,6 @@ import threading
 from collections import defaultdict
 
 import redis
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -90,36 +90,85 @@ def push_message(payload: dict) -> dict:
     }
 
 
+class _Publisher:
+    """One background thread per process, with its own event loop, sends the pushes: the
+    committing request or ingest batch does not wait for Redis (bench/ingest.py: publishing
+    took a third of a bulk batch), and the loop keeps one layer connection instead of one per
+    publish. One queue, one sender: pushes leave in the order they were committed."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._queue: asyncio.Queue | None = None
+
+    def submit(self, prepared: list[tuple[str, dict]]) -> None:
+        loop, queue = self._ensure_running()
+        loop.call_soon_threadsafe(queue.put_nowait, prepared)
+
+    def _ensure_running(self) -> tuple[asyncio.AbstractEventLoop, asyncio.Queue]:
+        with self._lock:
+            # is_alive() is False in a forked child (Celery's prefork pool): start afresh there.
+            if self._thread is None or not self._thread.is_alive():
+                self._loop = asyncio.new_event_loop()
+                self._queue = asyncio.Queue()
+                started = threading.Event()
+                self._thread = threading.Thread(
+                    target=self._run, args=(self._loop, self._queue, started), name="orin-live-publish", daemon=True
+                )
+                self._thread.start()
+                started.wait(5)
+            return self._loop, self._queue
+
+    @staticmethod
+    def _run(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue, started: threading.Event) -> None:
+        asyncio.set_event_loop(loop)
+        loop.call_soon(started.set)
+        loop.run_until_complete(_Publisher._drain(queue))
+
+    @staticmethod
+    async def _drain(queue: asyncio.Queue) -> None:
+        while True:
+            prepared = await queue.get()
+            layer = get_channel_layer()
+            try:
+                for group, message in prepared:
+                    await layer.group_send(group, message)
+            except (redis.RedisError, OSError) as exc:  # Redis away: pages catch up when they reconnect
+                degraded.note("live_push", exc)
+            except Exception:  # a live feed must never stop: log and go on with the next batch
+                logger.exception("live feed: could not publish %d message(s)", len(prepared))
+            finally:
+                queue.task_done()
+
+    def flush(self, timeout: float = 5.0) -> None:
+        """Wait until everything submitted so far is sent (process exit, tests)."""
+        if self._thread is None or not self._thread.is_alive():
+            return
+        done = asyncio.run_coroutine_threadsafe(self._queue.join(), self._loop)
+        try:
+            done.result(timeout)
+        except Exception:
+            logger.warning("live feed: pushes still queued after %.0f s", timeout)
+
+
+_publisher = _Publisher()
+atexit.register(_publisher.flush)
+
+
 def _send(messages: list[tuple[str, dict]]) -> None:
-    layer = get_channel_layer()
-    if layer is None or not messages:
+    if get_channel_layer() is None or not messages:
         return
     encoded: dict[int, dict] = {}  # one payload goes to its site's group and to console.all
-    prepared = [(group, encoded.setdefault(id(payload), push_message(payload))) for group, payload in messages]
-
-    async def send_all():
-        for group, message in prepared:
-            await layer.group_send(group, message)
-
+    prepared = []
+    for group, payload in messages:
+        if id(payload) not in encoded:
+            encoded[id(payload)] = push_message(payload)
+        prepared.append((group, encoded[id(payload)]))
     try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        inside_loop = False
-    else:
-        inside_loop = True
-    try:
-        if inside_loop:
-            # Sync code called from a thread that runs an event loop cannot block on it: publish
-            # from a helper thread instead.
-            helper = threading.Thread(target=async_to_sync(send_all), name="orin-live-publish")
-            helper.start()
-            helper.join(timeout=10)
-        else:
-            async_to_sync(send_all)()
-    except (redis.RedisError, OSError) as exc:  # Redis away: pages catch up when they reconnect
-        degraded.note("live_push", exc)
+        _publisher.submit(prepared)
     except Exception:  # a live feed must never break the write that caused it
-        logger.exception("live feed: could not publish %d message(s)", len(messages))
+        logger.exception("live feed: could not queue %d message(s)", len(messages))
 
 
 def _addressed(site_id, payload: dict) -> list[tuple[str, dict]]:

@@ -277,7 +277,7 @@ if os.environ.get("ORIN_S3_BUCKET"):
 ORIN_FACE_MODEL_DIR = Path(os.environ.get("ORIN_FACE_MODEL_DIR", STATE_DIR / "models" / "buffalo_s"))
 ORIN_FACE_MATCH_THRESHOLD = float(os.environ.get("ORIN_FACE_MATCH_THRESHOLD", "0.5"))
 ORIN_FACE_CLUSTER_THRESHOLD = float(os.environ.get("ORIN_FACE_CLUSTER_THRESHOLD", "0.5"))
-ORIN_HNSW_EF_SEARCH = int(os.environ.get("ORIN_HNSW_EF_SEARCH", "100"))  # recall@10 >= 0.99 at 500k (docs/scale.md)
+ORIN_HNSW_EF_SEARCH = int(os.environ.get("ORIN_HNSW_EF_SEARCH", "128"))  # recall@10 >= 0.99 at 500k (docs/scale.md)
 ORIN_FACE_QUALITY_FLOOR = float(os.environ.get("ORIN_FACE_QUALITY_FLOOR", "0.45"))  # below: event only
 ORIN_FACE_MIN_SIZE = int(os.environ.get("ORIN_FACE_MIN_SIZE", "32"))  # pixels; camera config min_face_size wins
 ORIN_MAX_FRAME_BYTES = int(os.environ.get("ORIN_MAX_FRAME_BYTES", str(8 * 1024 * 1024)))
@@ -379,6 +379,7 @@ SPECTACULAR_SETTINGS = {
         "DeviceStatusEnum": "surveillance.models.DeviceStatus",
         "ReviewActionTypeEnum": "surveillance.models.ReviewActionType",
         "AlertStatusEnum": "alerts.models.AlertStatus",
+        "IncidentStatusEnum": "incidents.models.IncidentStatus",
         "AlertTransitionActionEnum": "alerts.models.AlertTransition.Action",
         "PersonStatusEnum": "faces.models.PersonStatus",
         "ClusterStatusEnum": "faces.models.ClusterStatus",

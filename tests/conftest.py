@@ -123,8 +123,19 @@ def start_celery_worker(
 
 
 @pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker):
-    """A real `celery worker` process on every queue, using the test database."""
-    proc = start_celery_worker(f"test-{os.getpid()}")
-    yield proc
-    stop_process(proc)
+def _shared_celery_worker(django_db_setup, django_db_blocker):
+    procs: list[subprocess.Popen] = []
+    yield procs
+    for proc in procs:
+        stop_process(proc)
+
+
+@pytest.fixture
+def celery_worker_process(_shared_celery_worker):
+    """A real `celery worker` process on every queue, using the test database, shared by the
+    session. Started again if an earlier test's fault (the fault suite stops Redis, and a
+    worker whose broker vanishes mid-restore exits: kombu's "Unrecoverable error") left it dead."""
+    procs = _shared_celery_worker
+    if not procs or procs[-1].poll() is not None:
+        procs.append(start_celery_worker(f"test-{os.getpid()}-{len(procs)}"))
+    return procs[-1]

@@ -53,3 +53,10 @@ def test_embeddings_read_back_as_float32_arrays_within_half_precision():
     loaded = FaceEmbedding.objects.get(pk=stored.pk).embedding
     assert loaded.dtype == np.float32 and loaded.shape == (512,)
     assert float(loaded @ vector) > 0.9999
+
+
+def test_prewarm_loads_both_search_graphs():
+    from faces.services.search import SEARCH_INDEXES, prewarm
+
+    loaded = prewarm()
+    assert set(loaded) == set(SEARCH_INDEXES) and all(blocks >= 1 for blocks in loaded.values())

@@ -17,7 +17,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.mark.timeout(90)
-def test_alert_clip_is_cut_by_the_worker(recordings_root, h264_source, recording_camera):
+def test_alert_clip_is_cut_by_the_worker(recordings_root, h264_source, recording_camera, _shared_celery_worker):
+    for proc in _shared_celery_worker:  # only this worker (with the recordings root) may take the task
+        stop_process(proc)
     start = timezone.now() - dt.timedelta(minutes=2)
     record_offline(recording_camera, recordings_root, h264_source, start, seconds=14)
     event = EventFactory(camera=recording_camera, timestamp=start + dt.timedelta(seconds=6))

@@ -7,8 +7,11 @@ from __future__ import annotations
 import pytest
 
 from scenes.models import DescriptionStatus, SceneDescription
-from tests.browser.conftest import asgi_server, browser, open_page, screenshot  # noqa: F401  (fixtures)
-from tests.scenes.conftest import DESCRIPTION, Reply
+from tests.browser.conftest import screenshot
+from tests.scenes.conftest import DESCRIPTION, Reply, chat_server, endpoint, event_a, snapshot, world  # noqa: F401
+
+# Here, not in tests/scenes: Playwright's event loop must stop with this package's browser
+# fixture, before tests that run asyncio themselves.
 
 pytestmark = [
     pytest.mark.browser,
@@ -24,11 +27,11 @@ def fast_password_hashing():
 
 
 def test_describe_this_on_the_event_page_shows_the_answer(
-    open_page,  # noqa: F811 (the fixture imported above)
+    open_page,
     celery_worker_process,
-    chat_server,
-    endpoint,
-    event_a,
+    chat_server,  # noqa: F811 (fixtures imported above)
+    endpoint,  # noqa: F811
+    event_a,  # noqa: F811
     world,  # noqa: F811
 ):
     endpoint.timeout_seconds = 10

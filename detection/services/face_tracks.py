@@ -6,6 +6,7 @@ DetectionConfig.ready(); recognition (faces) knows nothing of tracks."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Sequence
 
 from django.conf import settings
@@ -31,31 +32,39 @@ def _inside(face, body) -> bool:
 
 def join_face_tracks(events: Sequence[Event]) -> None:
     """Enricher: face events take the track id of the person box around them (the newest
-    human_detected event of the camera within the track interval)."""
+    human_detected event of the camera within the track interval). One query per camera for the
+    whole batch, not one per face: a bulk ingest of face sightings must not pay a round trip each."""
     window = dt.timedelta(seconds=settings.ORIN_TRACK_EVENT_INTERVAL_SECONDS + 5)
+    ahead = dt.timedelta(seconds=5)
+    faces_by_camera: dict = defaultdict(list)
     for event in events:
         metadata = event.metadata if isinstance(event.metadata, dict) else {}
         if event.event_type not in FACE_TYPES or TRACK_ID_KEY in metadata:
             continue
         face = _normalised(event.bounding_box)
-        if face is None:
-            continue
-        bodies = (
-            Event.objects.filter(
-                camera_id=event.camera_id,
+        if face is not None:
+            faces_by_camera[event.camera_id].append((event, face, metadata))
+    for camera_id, faces in faces_by_camera.items():
+        bodies = [
+            (timestamp, body, body_metadata[TRACK_ID_KEY])
+            for timestamp, box, body_metadata in Event.objects.filter(
+                camera_id=camera_id,
                 event_type=EventType.HUMAN_DETECTED,
-                timestamp__gte=event.timestamp - window,
-                timestamp__lte=event.timestamp + dt.timedelta(seconds=5),
+                timestamp__gte=min(e.timestamp for e, _, _ in faces) - window,
+                timestamp__lte=max(e.timestamp for e, _, _ in faces) + ahead,
                 metadata__has_key=TRACK_ID_KEY,
             )
             .order_by("-timestamp")
-            .values_list("bounding_box", "metadata")[:20]
-        )
-        for box, body_metadata in bodies:
-            body = _normalised(box)
-            if body is not None and _inside(face, body):
-                event.metadata = {**metadata, TRACK_ID_KEY: body_metadata[TRACK_ID_KEY]}
-                break
+            .values_list("timestamp", "bounding_box", "metadata")
+            if (body := _normalised(box)) is not None
+        ]
+        if not bodies:
+            continue
+        for event, face, metadata in faces:
+            for timestamp, body, track in bodies:  # newest first
+                if event.timestamp - window <= timestamp <= event.timestamp + ahead and _inside(face, body):
+                    event.metadata = {**metadata, TRACK_ID_KEY: track}
+                    break
 
 
 def name_tracks(events: Sequence[Event]) -> list:

@@ -114,6 +114,6 @@ def evaluate(graph: TfjsGraph, feeds: dict[str, np.ndarray]) -> dict[str, np.nda
             assert attr(node, "padding") == "VALID"
             out = [max_pool_nhwc(args[0], attr(node, "ksize")[1:3], attr(node, "strides")[1:3])]
         else:
-            raise NotImplementedError(op)
+            raise ValueError(f"the reference interpreter has no {op} (the converter must not emit it)")
         values[name] = out
     return {name: values[name][0] for name in graph.outputs}

@@ -3,6 +3,7 @@ custody records the export, the view, the download and the verification, and can
 
 import datetime as dt
 import io
+import os
 import subprocess
 import sys
 import zipfile
@@ -12,7 +13,7 @@ from django.db import DatabaseError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.conftest import ROOT, sign_in
+from tests.conftest import ROOT, sign_in, test_database_url
 from tests.factories import CameraFactory, SiteFactory, UserFactory
 from tests.video.conftest import record_offline
 from video.models import CustodyEntry, SiteSigningKey
@@ -78,8 +79,17 @@ def test_export_package_verifies_and_tampering_is_caught(client, export, tmp_pat
     good.write_bytes(data)
     bad.write_bytes(rebuilt(data, flip_video))
     command = [sys.executable, "manage.py", "verify_export"]
-    assert subprocess.run([*command, str(good)], cwd=ROOT, capture_output=True, timeout=60).returncode == 0
-    assert subprocess.run([*command, str(bad)], cwd=ROOT, capture_output=True, timeout=60).returncode == 1
+
+    def verify(path, database_url):
+        env = {**os.environ, "DATABASE_URL": database_url}
+        return subprocess.run([*command, str(path)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+
+    assert verify(good, test_database_url()).returncode == 0
+    assert verify(bad, test_database_url()).returncode == 1
+    # A recipient away from ORIN's database still verifies the signature and every hash.
+    away = verify(good, "postgres://nobody@127.0.0.1:9/none")
+    assert away.returncode == 0 and "key not compared" in away.stderr
+    assert verify(bad, "postgres://nobody@127.0.0.1:9/none").returncode == 1
 
     page = client.post(reverse("admin:console_video_verify"), {"package": io.BytesIO(data)})
     assert page.status_code == 200 and b'data-ok="1"' in page.content

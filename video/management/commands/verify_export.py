@@ -17,6 +17,8 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"cannot read {package}: {exc}") from exc
         result = verify_package(data)
+        for note in result.notes:
+            self.stderr.write(f"NOTE: {note}")
         if result.ok:
             site = (result.manifest.get("site") or {}).get("name")
             self.stdout.write(f"OK: signed by the key of site {site}; every file matches its SHA-256")

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from orin.admin_tools import ReadOnlyAdminMixin, ScopedModelAdmin
 from scenes.models import CameraPrompt, DescriberEndpoint, SceneDescription, SitePrivacy
@@ -10,6 +11,8 @@ class DescriberEndpointAdmin(ScopedModelAdmin):
     list_filter = ["is_active"]
     search_fields = ["name", "model", "base_url"]
     readonly_fields = ["created_at", "updated_at"]
+    # Describers usually run on the local network over plain http (Ollama, llama.cpp).
+    formfield_overrides = {models.URLField: {"assume_scheme": "http"}}
 
 
 @admin.register(CameraPrompt)

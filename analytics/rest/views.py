@@ -27,18 +27,18 @@ class LineCountViewSet(PolicyViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class CameraAnalyticsViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
-    queryset = CameraAnalytics.objects.all()
+    queryset = CameraAnalytics.objects.order_by("camera__name", "camera_id")
     serializer_class = s.CameraAnalyticsSerializer
     filterset_class = filters.CameraAnalyticsFilter
 
 
 class ZoneAnalyticsViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
-    queryset = ZoneAnalytics.objects.all()
+    queryset = ZoneAnalytics.objects.order_by("zone__camera__name", "zone__name", "zone_id")
     serializer_class = s.ZoneAnalyticsSerializer
     filterset_class = filters.ZoneAnalyticsFilter
 
 
 class OpeningHoursViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
-    queryset = OpeningHours.objects.all()
+    queryset = OpeningHours.objects.order_by("site__name", "site_id")
     serializer_class = s.OpeningHoursSerializer
     filterset_class = filters.OpeningHoursFilter

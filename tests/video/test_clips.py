@@ -5,11 +5,13 @@ import hashlib
 
 import pytest
 from django.core.files.storage import default_storage
+from django.urls import reverse
 from django.utils import timezone
 
 from alerts.services.lifecycle import raise_alert
 from surveillance.models import Event
-from tests.factories import CameraFactory, EventFactory
+from tests.conftest import sign_in
+from tests.factories import CameraFactory, EventFactory, UserFactory
 from tests.video.conftest import record_offline
 from video.models import ClipRequest, ClipStatus, EvidenceLock, Recording, RecordingKind
 from video.services import clips
@@ -103,9 +105,11 @@ def test_a_partial_clip_says_which_seconds_are_missing(recordings_root, h264_sou
     assert float(request.video_clip.duration) == pytest.approx(4, abs=1)
 
 
-def test_a_camera_that_does_not_record_gets_no_clip_and_says_why(db):
+def test_a_camera_that_does_not_record_gets_no_clip_and_says_why(client):
     camera = CameraFactory(config={})
     alert = raise_alert(camera=camera, alert_type="intrusion", severity="high", message="m")
-    request = clips.plan_alert_clip(alert)
-    assert request.status == ClipStatus.NO_RECORDING
-    assert "recording is off" in request.message
+    assert clips.plan_alert_clips([alert]) == []
+    assert not ClipRequest.objects.filter(alert=alert).exists() and not EvidenceLock.objects.filter(alert=alert)
+    sign_in(client, UserFactory(role_name="admin", sites=[camera.dvr.site]))
+    page = client.get(reverse("admin:console_video_alert", args=[alert.pk]))
+    assert page.status_code == 200 and b"does not record (recording is off" in page.content

@@ -71,36 +71,32 @@ def on_alerts_changed(sender, alerts, change: str, **kwargs) -> None:
         plan_alert_clips([alert for alert in alerts if alert.camera_id])
 
 
-def plan_alert_clip(alert) -> ClipRequest:
-    plan_alert_clips([alert])
-    return ClipRequest.objects.get(alert=alert)
-
-
 def plan_alert_clips(alerts: list) -> list[ClipRequest]:
-    """Lock each alert's window as evidence and schedule its clip, or say why there is none.
-    One query per kind of row for the whole batch: an ingest batch can raise thousands."""
+    """Lock each alert's window as evidence and schedule its clip. One query per kind of row for
+    the whole batch: an ingest batch can raise thousands. A camera that does not record gets
+    neither (nothing to lock or cut); the evidence page says why from the camera's settings."""
+    cameras = {
+        pk: camera
+        for pk, camera in Camera.objects.in_bulk({alert.camera_id for alert in alerts}).items()
+        if camera_records(camera)
+    }
+    alerts = [alert for alert in alerts if alert.camera_id in cameras]
     if not alerts:
         return []
-    cameras = Camera.objects.in_bulk({alert.camera_id for alert in alerts})
     already = set(ClipRequest.objects.filter(alert__in=alerts).values_list("alert_id", flat=True))
     locks, requests = [], []
     for alert in alerts:
-        camera = cameras.get(alert.camera_id)
-        if camera is None or alert.pk in already:
+        if alert.pk in already:
             continue
+        camera = cameras[alert.camera_id]
         start, end = clip_window(camera, alert.first_seen or alert.created_at or timezone.now())
         window = {"camera": camera, "alert": alert, "start_time": start, "end_time": end}
         locks.append(EvidenceLock(**window, reason=f"alert {alert.pk}"))
-        request = ClipRequest(**window, event_id=alert.event_id)
-        if not camera_records(camera):
-            request.status = ClipStatus.NO_RECORDING
-            request.message = f"No clip: recording is off for camera {camera.name}."
-        requests.append(request)
+        requests.append(ClipRequest(**window, event_id=alert.event_id))
     with transaction.atomic():
         EvidenceLock.objects.bulk_create(locks)
         ClipRequest.objects.bulk_create(requests, ignore_conflicts=True)  # a second announce of the same alert
-        waiting = [r for r in requests if r.status == ClipStatus.WAITING]
-        transaction.on_commit(lambda: [schedule_cut(r) for r in waiting])
+        transaction.on_commit(lambda: [schedule_cut(r) for r in requests])
     return requests
 
 

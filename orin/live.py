@@ -38,7 +38,10 @@ GROUP_ALL = "console.all"
 PUSH_TYPE = "console.push"
 # A large ingest batch is summarised: its newest events per site are pushed individually.
 MAX_EVENTS_PER_PUSH = 20
-MAX_ALERTS_PER_PUSH = 500
+# A burst of alerts (a bulk ingest batch) pushes its most severe, newest ones as cards and tells
+# pages how many more came, so they reload their queue instead of drawing hundreds of cards.
+MAX_ALERTS_PER_PUSH = 100
+SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 # A reconnecting page older than this reloads instead of catching up.
 CATCH_UP_WINDOW = dt.timedelta(hours=1)
 CATCH_UP_LIMIT = 200
@@ -178,14 +181,30 @@ def _addressed(site_id, payload: dict) -> list[tuple[str, dict]]:
 def publish_alerts(alert_ids, change: str) -> None:
     from alerts.services.queue import alert_cards
 
-    alerts = Alert.objects.select_related("camera__dvr__site", "person", "alert_rule", "acknowledged_by").filter(
-        id__in=list(alert_ids)
+    # Prefetched, not joined: a batch's alerts share a few cameras, rules and persons, and one
+    # instance of each is built instead of one per alert.
+    position = {alert_id: i for i, alert_id in enumerate(alert_ids)}
+    alerts = Alert.objects.prefetch_related("camera__dvr__site", "person", "alert_rule", "acknowledged_by").filter(
+        id__in=list(position)
     )
     messages = []
-    for card in alert_cards(alerts):
+    for card in alert_cards(sorted(alerts, key=lambda alert: position[alert.pk])):  # in the order given
         card["change"] = change
         messages += _addressed(card["site"]["id"], card)
     _send(messages)
+
+
+def publish_alert_burst(alerts: list, change: str) -> None:
+    """The alerts of one commit: the first MAX_ALERTS_PER_PUSH by severity, then newest, as
+    cards; the rest as a count per site (pages reload their queue on it)."""
+    ranked = sorted(alerts, key=lambda a: a.created_at or timezone.now(), reverse=True)
+    ranked.sort(key=lambda a: SEVERITY_ORDER.get(a.severity, len(SEVERITY_ORDER)))  # stable: newest first within
+    shown, rest = ranked[:MAX_ALERTS_PER_PUSH], ranked[MAX_ALERTS_PER_PUSH:]
+    if shown:
+        publish_alerts([alert.pk for alert in shown], change)
+    if rest:
+        more = _site_totals(rest)
+        _send([m for site_id, n in more.items() for m in _addressed(site_id, {"kind": "alert", "more": n})])
 
 
 def publish_events(events: list[Event]) -> None:
@@ -214,22 +233,23 @@ def publish_events(events: list[Event]) -> None:
     _send(messages)
 
 
-def _site_totals(events: list[Event]) -> dict[str, int]:
+def _site_totals(rows: list) -> dict[str, int]:
+    """How many of the rows (events or alerts) each site has, by their cameras."""
     from surveillance.models import Camera
 
-    sites = dict(Camera.objects.filter(id__in={e.camera_id for e in events}).values_list("id", "dvr__site_id"))
+    sites = dict(Camera.objects.filter(id__in={row.camera_id for row in rows}).values_list("id", "dvr__site_id"))
     totals: dict[str, int] = defaultdict(int)
-    for event in events:
-        if event.camera_id in sites:
-            totals[str(sites[event.camera_id])] += 1
+    for row in rows:
+        if row.camera_id in sites:
+            totals[str(sites[row.camera_id])] += 1
     return totals
 
 
 @receiver(alerts_changed, dispatch_uid="orin.live.alerts_changed")
 def on_alerts_changed(sender, alerts, change, **kwargs) -> None:
     # Once per batch (not per alert): an ingest batch can raise thousands of alerts.
-    ids = [alert.pk for alert in alerts][-MAX_ALERTS_PER_PUSH:]
-    transaction.on_commit(lambda: _safely(publish_alerts, ids, change))
+    batch = list(alerts)
+    transaction.on_commit(lambda: _safely(publish_alert_burst, batch, change))
 
 
 @receiver(events_recorded, dispatch_uid="orin.live.events_recorded")

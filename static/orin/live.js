@@ -5,7 +5,8 @@
  * server's window reloads. Pushes are re-dispatched as DOM events on `document`:
  *   orin:alert   {detail: alert card}          new or changed alert
  *   orin:events  {detail: {events, total}}     a batch of new events at one site
- *   orin:catchup {detail: {alerts, events}}    what was missed while disconnected
+ *   orin:catchup {detail: {alerts, events}}    what was missed while disconnected, or a burst
+ *                                               too big to push card by card ({more: n}): reload
  *   orin:status  {detail: "live" | "reconnecting" | "closed"}
  * Critical alerts beep when the operator switched sound on (kept in localStorage).
  */
@@ -104,7 +105,8 @@
       emit("orin:catchup", msg);
       return;
     }
-    if (msg.kind === "alert") onAlert(msg);
+    if (msg.kind === "alert" && msg.more) emit("orin:catchup", { alerts: [], events: [], more: msg.more });
+    else if (msg.kind === "alert") onAlert(msg);
     else if (msg.kind === "event") emit("orin:events", msg);
   }
 

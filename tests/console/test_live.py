@@ -124,3 +124,28 @@ def test_groups_follow_site_assignments(sites, operator_a):
     assert live.groups_for(operator_a) == [live.site_group(sites["a"].pk)]
     assert live.groups_for(root) == [live.GROUP_ALL]
     assert live.readable_kinds(UserFactory(role_name="viewer")) == {"alert", "event"}
+
+
+def test_a_burst_pushes_the_most_severe_cards_and_counts_the_rest(sites, operator_a):
+    AlertRuleFactory(event_type="human_detected", severity="medium", cooldown_seconds=0)
+    AlertRuleFactory(event_type="person_recognized", severity="critical", cooldown_seconds=0)
+    cookie = session_cookie(operator_a)
+    start = timezone.now() - dt.timedelta(minutes=5)
+    burst = [
+        EventFactory.build(camera=sites["cam_a"], timestamp=start + dt.timedelta(seconds=i))
+        for i in range(live.MAX_ALERTS_PER_PUSH + 30)
+    ]
+    burst += [EventFactory.build(camera=sites["cam_a"], event_type="person_recognized", timestamp=start)]
+
+    async def scenario():
+        ws = socket(cookie)
+        await ws.connect()
+        await ws.receive_json_from()
+        await asyncio.get_running_loop().run_in_executor(None, lambda: record_events(burst) and connection.close())
+        got = await receive_until(ws, lambda m: m.get("kind") == "alert" and "more" in m, timeout=10)
+        cards = [m for m in got if m.get("kind") == "alert" and "more" not in m]
+        assert len(cards) == live.MAX_ALERTS_PER_PUSH and got[-1]["more"] == 31
+        assert cards[0]["severity"] == "critical"  # the one critical alert is among those shown, first
+        await ws.disconnect()
+
+    async_to_sync(scenario)()

@@ -44,3 +44,22 @@ def test_a_recognised_face_names_the_body_track():
     assert "track_id" not in Event.objects.get(id=stray.id).metadata  # no body around it
     named = {e.metadata["track_id"]: e.person_id for e in Event.objects.filter(event_type="human_detected")}
     assert named == {"t-1": person.id, "t-2": None, "t-3": None}
+
+
+def test_a_batch_spanning_hours_joins_each_face_to_the_track_of_its_own_moment():
+    camera = CameraFactory()
+    start = timezone.now() - dt.timedelta(hours=3)
+    later = start + dt.timedelta(hours=2)
+    record_events(
+        [
+            event(camera, "human_detected", (400, 100, 200, 600), start, metadata={"track_id": "morning"}),
+            event(camera, "human_detected", (400, 100, 200, 600), later, metadata={"track_id": "noon"}),
+        ]
+    )
+    faces = [
+        event(camera, "face_detected", (470, 130, 60, 70), start + dt.timedelta(seconds=2)),
+        event(camera, "face_detected", (470, 130, 60, 70), later + dt.timedelta(seconds=2)),
+        event(camera, "face_detected", (470, 130, 60, 70), start + dt.timedelta(hours=1)),  # nobody then
+    ]
+    record_events(faces)
+    assert [Event.objects.get(id=f.id).metadata.get("track_id") for f in faces] == ["morning", "noon", None]

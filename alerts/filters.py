@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import django_filters
 
-from accounts.rest.filters import time_range
+from accounts.rest.filters import any_of, time_range
 from alerts.models import Alert, AlertStatus
 from surveillance.models import Severity
 
 
 class AlertFilter(django_filters.FilterSet):
     created_at = time_range("created_at")
-    status = django_filters.MultipleChoiceFilter(choices=AlertStatus.choices)
-    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
+    status = any_of(AlertStatus.choices)
+    severity = any_of(Severity.choices)
     camera = django_filters.UUIDFilter(field_name="camera_id")
     site = django_filters.UUIDFilter(field_name="camera__dvr__site_id")
     person = django_filters.UUIDFilter(field_name="person_id")

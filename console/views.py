@@ -23,7 +23,6 @@ from faces.models import Person, PersonCluster
 from surveillance.services import media_access, sightings
 
 NEWEST_ALERTS = 8
-TIMELINE_CARDS = 120
 
 
 def dashboard_data(user) -> dict:
@@ -171,7 +170,7 @@ def _timeline(request, *, title: str, subject: dict, flt_kwargs: dict):
         }
         for e in events
     ]
-    newest = events[-TIMELINE_CARDS:]
+    newest = events[-sightings.TIMELINE_CARDS :]
     cards = _with_activities(
         request.user,
         [_with_local_time(sightings.event_card(event, with_media=with_media), event) for event in newest],

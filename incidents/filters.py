@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 
-from accounts.rest.filters import time_range
+from accounts.rest.filters import any_of, time_range
 from incidents.models import OPEN_STATUSES, PRIORITY_LABELS, Incident, IncidentStatus, IncidentType
 from incidents.services.automation import overdue_incidents
 from surveillance.models import Site
@@ -22,8 +22,8 @@ def _visible_sites(request):
 class IncidentFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Number or title")
     state = django_filters.ChoiceFilter(choices=STATE_CHOICES, method="by_state", empty_label="Any state")
-    status = django_filters.MultipleChoiceFilter(choices=IncidentStatus.choices)
-    priority = django_filters.MultipleChoiceFilter(choices=sorted(PRIORITY_LABELS.items()))
+    status = any_of(IncidentStatus.choices)
+    priority = any_of(sorted(PRIORITY_LABELS.items()))
     site = django_filters.ModelChoiceFilter(queryset=_visible_sites, empty_label="All my sites")
     incident_type = django_filters.ModelChoiceFilter(queryset=IncidentType.objects.all(), empty_label="Any type")
     assigned_to = django_filters.UUIDFilter(field_name="assigned_to_id")

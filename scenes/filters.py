@@ -6,7 +6,7 @@ import django_filters
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import F
 
-from accounts.rest.filters import time_range
+from accounts.rest.filters import any_of, time_range
 from accounts.scoping import restrict
 from scenes.models import SEARCH_CONFIG, DescriptionStatus, RequestType, SceneDescription
 from surveillance.models import Camera, Site
@@ -37,7 +37,7 @@ class SceneDescriptionFilter(django_filters.FilterSet):
     created_at = time_range("created_at")
     camera = django_filters.ModelChoiceFilter(field_name="camera", queryset=lambda r: _visible(Camera, r))
     site = django_filters.ModelChoiceFilter(field_name="camera__dvr__site", queryset=lambda r: _visible(Site, r))
-    status = django_filters.MultipleChoiceFilter(choices=DescriptionStatus.choices)
+    status = any_of(DescriptionStatus.choices)
     request_type = django_filters.ChoiceFilter(choices=RequestType.choices)
     event = django_filters.UUIDFilter(field_name="event_id")
     alert = django_filters.UUIDFilter(field_name="alert_id")

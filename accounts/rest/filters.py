@@ -69,3 +69,9 @@ def time_range(field_name: str = "timestamp") -> django_filters.DateTimeFromToRa
         field_name=field_name,
         help_text="ISO 8601 date-times: `<name>_after` (inclusive) and `<name>_before` (inclusive).",
     )
+
+
+def any_of(choices, **kwargs) -> django_filters.MultipleChoiceFilter:
+    """Any of several values of one column. Without a join there is nothing to deduplicate, and
+    django-filter's default DISTINCT sorts every matching row (the alert queue at 10M events)."""
+    return django_filters.MultipleChoiceFilter(choices=choices, distinct=False, **kwargs)

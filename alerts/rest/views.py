@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from accounts.rest.access import PolicyViewSetMixin
 from accounts.rest.errors import Conflict
+from accounts.rest.filters import any_of
 from accounts.rest.pagination import KeysetPagination
 from alerts.filters import AlertFilter
 from alerts.models import ActiveAlert, Alert, AlertRule, AlertStatus, NotificationChannel
@@ -25,7 +26,7 @@ class AlertRuleFilter(django_filters.FilterSet):
     camera = django_filters.UUIDFilter(field_name="camera_id")
     person = django_filters.UUIDFilter(field_name="person_id")
     event_type = django_filters.ChoiceFilter(choices=EventType.choices)
-    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
+    severity = any_of(Severity.choices)
 
     class Meta:
         model = AlertRule
@@ -105,8 +106,8 @@ class AlertViewSet(PolicyViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class ActiveAlertFilter(django_filters.FilterSet):
-    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
-    status = django_filters.MultipleChoiceFilter(choices=AlertStatus.choices)
+    severity = any_of(Severity.choices)
+    status = any_of(AlertStatus.choices)
 
     class Meta:
         model = ActiveAlert

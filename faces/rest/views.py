@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from accounts.rest.access import PolicyViewSetMixin, restrict_for
 from accounts.rest.errors import Conflict
-from accounts.rest.filters import time_range
+from accounts.rest.filters import any_of, time_range
 from faces.models import (
     ClusterStatus,
     FaceEmbedding,
@@ -48,7 +48,7 @@ def _refusal(exc: review.ReviewError) -> Conflict:
 
 class PersonFilter(django_filters.FilterSet):
     name = django_filters.CharFilter(lookup_expr="icontains")
-    status = django_filters.MultipleChoiceFilter(choices=PersonStatus.choices)
+    status = any_of(PersonStatus.choices)
     label = django_filters.ChoiceFilter(field_name="labels__label", choices=PersonLabelType.choices, distinct=True)
     watchlist = django_filters.UUIDFilter(field_name="watchlist_entries__watchlist_id", distinct=True)
 
@@ -191,7 +191,7 @@ class FaceEmbeddingViewSet(PolicyViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class ClusterFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=ClusterStatus.choices)
+    status = any_of(ClusterStatus.choices)
     last_seen = time_range("last_seen")
     cluster_label = django_filters.CharFilter(lookup_expr="icontains")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters
 
-from accounts.rest.filters import TimeBoundFilterSet, time_range
+from accounts.rest.filters import TimeBoundFilterSet, any_of, time_range
 from surveillance.models import (
     DVR,
     ActivityType,
@@ -37,7 +37,7 @@ class SiteFilter(django_filters.FilterSet):
 
 class DVRFilter(django_filters.FilterSet):
     site = django_filters.UUIDFilter(field_name="site_id")
-    status = django_filters.MultipleChoiceFilter(choices=DeviceStatus.choices)
+    status = any_of(DeviceStatus.choices)
 
     class Meta:
         model = DVR
@@ -47,7 +47,7 @@ class DVRFilter(django_filters.FilterSet):
 class CameraFilter(django_filters.FilterSet):
     dvr = django_filters.UUIDFilter(field_name="dvr_id")
     site = django_filters.UUIDFilter(field_name="dvr__site_id")
-    status = django_filters.MultipleChoiceFilter(choices=DeviceStatus.choices)
+    status = any_of(DeviceStatus.choices)
     name = django_filters.CharFilter(lookup_expr="icontains")
 
     class Meta:
@@ -75,7 +75,7 @@ class EventFilter(TimeBoundFilterSet):
     timestamp = time_range()
     camera = django_filters.UUIDFilter(field_name="camera_id")
     site = django_filters.UUIDFilter(field_name=SITE_OF_CAMERA)
-    event_type = django_filters.MultipleChoiceFilter(choices=EventType.choices)
+    event_type = any_of(EventType.choices)
     person = django_filters.UUIDFilter(field_name="person_id")
     cluster = UUIDInFilter(field_name="cluster_id", help_text="A cluster id, or several separated by commas")
     min_confidence = django_filters.NumberFilter(field_name="confidence", lookup_expr="gte", min_value=0, max_value=1)
@@ -90,8 +90,8 @@ class SuspiciousActivityFilter(TimeBoundFilterSet):
     camera = django_filters.UUIDFilter(field_name="camera_id")
     site = django_filters.UUIDFilter(field_name=SITE_OF_CAMERA)
     zone = django_filters.UUIDFilter(field_name="zone_id")
-    activity_type = django_filters.MultipleChoiceFilter(choices=ActivityType.choices)
-    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
+    activity_type = any_of(ActivityType.choices)
+    severity = any_of(Severity.choices)
 
     class Meta:
         model = SuspiciousActivityEvent
@@ -122,7 +122,7 @@ class VideoClipFilter(django_filters.FilterSet):
 
 class SystemHealthLogFilter(TimeBoundFilterSet):
     timestamp = time_range()
-    status = django_filters.MultipleChoiceFilter(choices=DeviceStatus.choices)
+    status = any_of(DeviceStatus.choices)
 
     class Meta:
         model = SystemHealthLog
@@ -132,7 +132,7 @@ class SystemHealthLogFilter(TimeBoundFilterSet):
 class DeviceConnectivityLogFilter(TimeBoundFilterSet):
     timestamp = time_range()
     device_id = django_filters.UUIDFilter()
-    event = django_filters.MultipleChoiceFilter(choices=ConnectivityEvent.choices)
+    event = any_of(ConnectivityEvent.choices)
 
     class Meta:
         model = DeviceConnectivityLog
@@ -142,7 +142,7 @@ class DeviceConnectivityLogFilter(TimeBoundFilterSet):
 class RecentEventFilter(django_filters.FilterSet):
     camera = django_filters.UUIDFilter(field_name="camera_id")
     person = django_filters.UUIDFilter(field_name="person_id")
-    event_type = django_filters.MultipleChoiceFilter(choices=EventType.choices)
+    event_type = any_of(EventType.choices)
 
     class Meta:
         model = RecentEvent

@@ -3,7 +3,7 @@ recordings page shows one camera's last hours)."""
 
 import django_filters
 
-from accounts.rest.filters import TimeBoundFilterSet, time_range
+from accounts.rest.filters import TimeBoundFilterSet, any_of, time_range
 from video.models import ClipRequest, ClipStatus, Recording, RecordingKind
 
 SITE_OF_CAMERA = "camera__dvr__site_id"
@@ -26,7 +26,7 @@ class ClipRequestFilter(django_filters.FilterSet):
     camera = django_filters.UUIDFilter(field_name="camera_id")
     alert = django_filters.UUIDFilter(field_name="alert_id")
     event = django_filters.UUIDFilter(field_name="event_id")
-    status = django_filters.MultipleChoiceFilter(choices=ClipStatus.choices)
+    status = any_of(ClipStatus.choices)
 
     class Meta:
         model = ClipRequest

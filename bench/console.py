@@ -13,6 +13,7 @@ super admin, and prints p50/p95 per page. Targets (BRIEF): dashboard and events 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import statistics
 import sys
@@ -201,6 +202,8 @@ def main() -> None:
         ("cluster timeline, 30 d", reverse("admin:console_cluster_timeline", args=[cluster.pk])),
         ("face review queue", reverse("admin:console_review")),
     ]
+    signed_in(boss).get(pages[0][1])  # loads everything a server loads at start
+    gc.freeze()  # as orin/asgi.py does once it has loaded them
     for who, user in (("operator (site A)", operator), ("super admin (all sites)", boss)):
         client = signed_in(user)
         print(f"\n{who}: {args.requests} requests per page")

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from surveillance.models import MediaFile, SystemHealthLog
+from tests.factories import EventFactory
 from tests.video.conftest import record_offline
 from video.models import EvidenceLock, Recording
 from video.services import clips
@@ -71,3 +72,22 @@ def test_media_retention_keeps_a_locked_clip(recordings_root, h264_source, recor
 
     assert list(MediaFile.objects.values_list("id", flat=True)) == [locked.media_file_id]
     assert unlocked.media_file_id != locked.media_file_id
+
+
+@pytest.mark.parametrize(
+    ("mode", "kept"),
+    [("all", {"motion", "person", "quiet"}), ("motion", {"motion", "person"}), ("detections", {"person"})],
+)
+def test_recording_mode_keeps_what_it_names(recordings_root, h264_source, recording_camera, mode, kept):
+    recording_camera.config.update(recording_mode=mode, recording_retention_days=30, recording_idle_retention_days=1)
+    recording_camera.save()
+    start = timezone.now() - dt.timedelta(days=2)
+    rows = record_offline(recording_camera, recordings_root, h264_source, start, seconds=6)
+    assert len(rows) == 3
+    names = dict(zip(("motion", "person", "quiet"), rows))
+    EventFactory(camera=recording_camera, event_type="motion_detected", timestamp=names["motion"].start_time)
+    EventFactory(camera=recording_camera, event_type="human_detected", timestamp=names["person"].start_time)
+
+    apply_recording_retention()
+    left = set(Recording.objects.values_list("id", flat=True))
+    assert {name for name, row in names.items() if row.id in left} == kept

@@ -1,6 +1,8 @@
 """Recording retention, separate from event and snapshot retention: by age (per camera
 `recording_retention_days`, else ORIN_RECORDING_RETENTION_DAYS; a camera in `recording_mode`
-"detections" keeps segments without any event only `recording_idle_retention_days`, default 1),
+"motion" keeps segments without any event, motion included, only `recording_idle_retention_days`
+(default 1), one in "detections" those without a detection (motion alone does not count); "all",
+the default, keeps every segment the full time),
 and by disk (ORIN_RECORDING_QUOTA_BYTES and a free-space floor), oldest first.
 
 Footage under an evidence lock is never deleted, by age or by a full disk. When only locked
@@ -37,9 +39,10 @@ SELECT r.id, r.storage_path, coalesce(r.file_size_bytes, 0)
 FROM recordings r
 JOIN cameras c ON c.id = r.camera_id
 WHERE r.end_time < %(now)s - make_interval(secs => 86400 * (
-        CASE WHEN c.config ->> 'recording_mode' = 'detections' AND NOT EXISTS (
+        CASE WHEN c.config ->> 'recording_mode' IN ('detections', 'motion') AND NOT EXISTS (
                  SELECT 1 FROM events e
-                 WHERE e.camera_id = r.camera_id AND e."timestamp" >= r.start_time AND e."timestamp" < r.end_time)
+                 WHERE e.camera_id = r.camera_id AND e."timestamp" >= r.start_time AND e."timestamp" < r.end_time
+                   AND (c.config ->> 'recording_mode' = 'motion' OR e.event_type <> 'motion_detected'))
              THEN coalesce((c.config ->> 'recording_idle_retention_days')::numeric, 1)
              ELSE coalesce((c.config ->> 'recording_retention_days')::numeric, %(days)s)
         END)::double precision)

@@ -13,8 +13,11 @@ class DetectionConfig(AppConfig):
         from detection.services.guards import assign_guards
         from detection.services.notify import notify_guard_catches
         from detection.services.pipeline import detect_stream_frame
+        from surveillance.services.camera_settings import CameraSetting, register_camera_settings
         from surveillance.services.events import register_event_enricher, register_event_processor
         from surveillance.services.streams import register_frame_analyzer
+
+        register_camera_settings(CameraSetting("object_detection", bool))
 
         register_event_enricher("detection.guards", assign_guards)
         register_event_enricher("detection.face_tracks", join_face_tracks)

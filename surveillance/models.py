@@ -9,6 +9,7 @@ keys *into* them carry no database constraint, as in the seed.
 import uuid
 
 from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -175,6 +176,14 @@ class Camera(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        from surveillance.services.camera_settings import validate_camera_config
+
+        try:
+            validate_camera_config(self.config)
+        except ValidationError as exc:
+            raise ValidationError({"config": exc.messages}) from exc
+
 
 class CameraZone(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -203,8 +212,6 @@ class CameraZone(models.Model):
         return f"{self.camera} / {self.name}"
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         from surveillance.services.zones import validate_polygon
 
         try:

@@ -10,6 +10,7 @@ import re
 import zoneinfo
 from functools import cache
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from accounts import policy
@@ -30,6 +31,7 @@ from surveillance.models import (
     VideoClip,
 )
 from surveillance.rest.media import signed_download
+from surveillance.services.camera_settings import validate_camera_config
 from surveillance.services.zones import polygon_crosses_itself
 
 HEX_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
@@ -130,6 +132,13 @@ class CameraSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["last_frame_time", "created_at", "updated_at"]
         extra_kwargs = {"channel_number": {"min_value": 0}, "fps": {"min_value": 1, "max_value": 1000}}
+
+    def validate_config(self, value: dict) -> dict:
+        try:
+            validate_camera_config(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+        return value
 
     def get_stream_url(self, camera: Camera) -> str | None:
         request = self.context.get("request")

@@ -52,7 +52,15 @@ def test_devices_crud_with_validation(world, clients, users):
     assert good.status_code == 201, good.content
     bad = admin.post("/api/v1/zones/", {**zone, "polygon_points": [{"x": 2, "y": 0}], "color": "red"}, format="json")
     assert bad.status_code == 400 and set(bad.json()["fields"]) == {"polygon_points", "color"}
-    assert admin.patch(f"/api/v1/cameras/{camera.json()['id']}/", {"config": [1]}, format="json").status_code == 400
+    camera_url = f"/api/v1/cameras/{camera.json()['id']}/"
+    assert admin.patch(camera_url, {"config": [1]}, format="json").status_code == 400
+    typo = admin.patch(
+        camera_url, {"config": {"recording_mode": "motoin", "analysis_fps": "fast", "vendor_key": 1}}, format="json"
+    )
+    assert typo.status_code == 400
+    assert {m.split(":")[0] for m in typo.json()["fields"]["config"]} == {"recording_mode", "analysis_fps"}
+    fine = admin.patch(camera_url, {"config": {"recording_mode": "motion", "analysis_fps": 2, "x": 1}}, format="json")
+    assert fine.status_code == 200 and fine.json()["config"]["recording_mode"] == "motion"
 
 
 def test_alert_lifecycle_actions_and_conflicts(world, clients, users):

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -142,3 +143,17 @@ def test_updated_at_is_maintained_by_the_database():
     Camera.objects.filter(pk=camera.pk).update(name="renamed")  # bypasses auto_now: the trigger does it
     camera.refresh_from_db()
     assert camera.updated_at > before
+
+
+def test_a_cameras_config_is_checked_where_it_is_edited():
+    camera = CameraFactory(config={})
+    camera.config = {"recording": "yes", "clip_pre_seconds": 900, "jpeg_quality": 80.5, "vendor": {"any": 1}}
+    with pytest.raises(ValidationError) as failure:
+        camera.full_clean()  # what the admin's form runs
+    assert failure.value.message_dict["config"] == [
+        "clip_pre_seconds: must be between 0 and 300",
+        "jpeg_quality: must be a whole number",
+        "recording: must be true or false",
+    ]
+    camera.config = {"recording": True, "clip_pre_seconds": 5, "jpeg_quality": 80, "vendor": {"any": 1}}
+    camera.full_clean()

@@ -59,6 +59,7 @@ def validate_camera_config(config) -> None:
 register_camera_settings(
     CameraSetting("analysis_fps", float, 0.05, 30),
     CameraSetting("motion_threshold", float, 0, 1),
+    CameraSetting("offline_after_seconds", int, 1, 86400),
     CameraSetting("loop", bool),
     CameraSetting("realtime", bool),
     CameraSetting("max_frame_width", int, 160, 7680),

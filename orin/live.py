@@ -29,7 +29,7 @@ from accounts import policy
 from alerts.models import Alert
 from alerts.signals import alerts_changed
 from orin import degraded
-from surveillance.models import Event
+from surveillance.models import SEVERITY_RANK, Event
 from surveillance.signals import events_recorded
 
 logger = logging.getLogger(__name__)
@@ -41,7 +41,6 @@ MAX_EVENTS_PER_PUSH = 20
 # A burst of alerts (a bulk ingest batch) pushes its most severe, newest ones as cards and tells
 # pages how many more came, so they reload their queue instead of drawing hundreds of cards.
 MAX_ALERTS_PER_PUSH = 100
-SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 # A reconnecting page older than this reloads instead of catching up.
 CATCH_UP_WINDOW = dt.timedelta(hours=1)
 CATCH_UP_LIMIT = 200
@@ -198,7 +197,7 @@ def publish_alert_burst(alerts: list, change: str) -> None:
     """The alerts of one commit: the first MAX_ALERTS_PER_PUSH by severity, then newest, as
     cards; the rest as a count per site (pages reload their queue on it)."""
     ranked = sorted(alerts, key=lambda a: a.created_at or timezone.now(), reverse=True)
-    ranked.sort(key=lambda a: SEVERITY_ORDER.get(a.severity, len(SEVERITY_ORDER)))  # stable: newest first within
+    ranked.sort(key=lambda a: -SEVERITY_RANK.get(a.severity, -1))  # stable: newest first within a severity
     shown, rest = ranked[:MAX_ALERTS_PER_PUSH], ranked[MAX_ALERTS_PER_PUSH:]
     if shown:
         publish_alerts([alert.pk for alert in shown], change)

@@ -53,6 +53,10 @@ class Severity(models.TextChoices):
     CRITICAL = "critical"
 
 
+# 0 (low) … 3 (critical): the one ordering of severities every app compares by.
+SEVERITY_RANK = {severity.value: rank for rank, severity in enumerate(Severity)}
+
+
 class ReviewActionType(models.TextChoices):
     CONFIRM = "confirm"
     REJECT = "reject"

@@ -26,7 +26,7 @@ from alerts.models import Alert, AlertRule
 from alerts.services.geometry import Polygon, anchor_point, parse_polygon, parse_resolution, point_in_polygon
 from alerts.services.schedules import Window, quiet_window, schedule_window, zone
 from faces.models import PersonStatus, WatchlistType
-from surveillance.models import EventType, Severity
+from surveillance.models import SEVERITY_RANK, EventType, Severity
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,6 @@ WATCHLIST_SEVERITY = {
     WatchlistType.SUSPECT: Severity.HIGH,
     WatchlistType.VIP: Severity.MEDIUM,
 }
-SEVERITY_RANK = {Severity.LOW: 0, Severity.MEDIUM: 1, Severity.HIGH: 2, Severity.CRITICAL: 3}
 FACE_EVENT_TYPES = frozenset({EventType.FACE_DETECTED, EventType.PERSON_RECOGNIZED})
 SUBJECT_LABELS = {EventType.MOTION_DETECTED: "Motion", EventType.OBJECT_DETECTED: "Object"}
 

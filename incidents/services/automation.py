@@ -17,12 +17,12 @@ from django.utils import timezone
 from alerts.models import Alert, AlertStatus
 from incidents.models import AutoOpenKind, AutoOpenPolicy, Incident, IncidentStatus, MessageKind
 from incidents.services.actions import IncidentError, open_incident, post_message
-from surveillance.models import Camera
+from surveillance.models import SEVERITY_RANK, Camera
 from surveillance.services.localtime import local_time
 
 logger = logging.getLogger(__name__)
 
-SEVERITY_ORDER = ["low", "medium", "high", "critical"]
+SEVERITY_ORDER = list(SEVERITY_RANK)  # low … critical
 SLA_ALERT_TYPE = "incident_sla_breach"
 # Alerts older than this are history, not a reason to open an incident now.
 LOOKBACK = dt.timedelta(hours=24)

@@ -27,10 +27,10 @@ from scenes.models import (
 )
 from scenes.services import budget, frames
 from scenes.services.describer import DescriberError, Image, describer_for
+from surveillance.models import SEVERITY_RANK
 
 logger = logging.getLogger(__name__)
 
-SEVERITY_ORDER = ["low", "medium", "high", "critical"]
 BACKOFF_BASE_SECONDS = 5.0
 BACKOFF_MAX_SECONDS = 600.0
 MAX_IMAGES = 4  # a snapshot, or a few frames of a clip (scenes.services.frames)
@@ -144,8 +144,7 @@ def describe_alert(alert, user=None, request_type: str = RequestType.ON_DEMAND) 
 
 
 def _severe_enough(severity: str, floor: str) -> bool:
-    rank = {name: i for i, name in enumerate(SEVERITY_ORDER)}
-    return rank.get(severity, -1) >= rank.get(floor, len(SEVERITY_ORDER))
+    return SEVERITY_RANK.get(severity, -1) >= SEVERITY_RANK.get(floor, len(SEVERITY_RANK))
 
 
 def alerts_to_describe(alerts, endpoint: DescriberEndpoint | None) -> list:

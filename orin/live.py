@@ -196,8 +196,8 @@ def publish_alerts(alert_ids, change: str) -> None:
 def publish_alert_burst(alerts: list, change: str) -> None:
     """The alerts of one commit: the first MAX_ALERTS_PER_PUSH by severity, then newest, as
     cards; the rest as a count per site (pages reload their queue on it)."""
-    ranked = sorted(alerts, key=lambda a: a.created_at or timezone.now(), reverse=True)
-    ranked.sort(key=lambda a: -SEVERITY_RANK.get(a.severity, -1))  # stable: newest first within a severity
+    now = timezone.now()
+    ranked = sorted(alerts, key=lambda a: (SEVERITY_RANK.get(a.severity, -1), a.created_at or now), reverse=True)
     shown, rest = ranked[:MAX_ALERTS_PER_PUSH], ranked[MAX_ALERTS_PER_PUSH:]
     if shown:
         publish_alerts([alert.pk for alert in shown], change)

@@ -139,3 +139,11 @@ def celery_worker_process(_shared_celery_worker):
     if not procs or procs[-1].poll() is not None:
         procs.append(start_celery_worker(f"test-{os.getpid()}-{len(procs)}"))
     return procs[-1]
+
+
+@pytest.fixture
+def without_shared_worker(_shared_celery_worker):
+    """For tests whose own workers must be the only consumers; the next test that asks for
+    `celery_worker_process` starts the shared one again."""
+    for proc in _shared_celery_worker:
+        stop_process(proc)

@@ -122,7 +122,7 @@ class ActiveAlertViewSet(PolicyViewSetMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = ActiveAlertFilter
 
     def get_queryset(self):
-        return super().get_queryset().order_by(queue.SEVERITY_RANK, "-created_at", "alert_id")
+        return super().get_queryset().order_by(queue.MOST_SEVERE_FIRST, "-created_at", "alert_id")
 
 
 class NotificationChannelFilter(django_filters.FilterSet):

@@ -15,16 +15,14 @@ from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
 from accounts import policy
 from alerts.models import Alert, AlertStatus
 from alerts.services import lifecycle
-from surveillance.models import Event, Severity
+from surveillance.models import SEVERITY_RANK, Event, Severity
 from surveillance.services.sightings import face_crop_path, normalised_box
 
 ACTIVE_STATUSES = (AlertStatus.PENDING, AlertStatus.SENT, AlertStatus.ACKNOWLEDGED)
-SEVERITY_RANK = Case(
-    When(severity=Severity.CRITICAL, then=Value(1)),
-    When(severity=Severity.HIGH, then=Value(2)),
-    When(severity=Severity.MEDIUM, then=Value(3)),
-    When(severity=Severity.LOW, then=Value(4)),
-    default=Value(5),
+# The queue's order in SQL: critical first (SEVERITY_RANK, reversed).
+MOST_SEVERE_FIRST = Case(
+    *(When(severity=name, then=Value(-rank)) for name, rank in SEVERITY_RANK.items()),
+    default=Value(1),
     output_field=IntegerField(),
 )
 ACTIONS = ("acknowledge", "resolve", "ignore")
@@ -62,7 +60,7 @@ def alert_queue(user, query: dict | None = None) -> QuerySet:
         raise ValueError("; ".join(f"{name}: {' '.join(errors)}" for name, errors in alerts.errors.items()))
     return (
         alerts.qs.select_related("camera__dvr__site", "person", "alert_rule", "acknowledged_by")
-        .annotate(rank=SEVERITY_RANK)
+        .annotate(rank=MOST_SEVERE_FIRST)
         .order_by("rank", "-created_at")
     )
 

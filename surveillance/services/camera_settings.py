@@ -43,6 +43,11 @@ def register_camera_settings(*settings: CameraSetting) -> None:
         _settings[setting.key] = setting
 
 
+def declared_range(key: str) -> tuple[float, float]:
+    setting = _settings[key]
+    return setting.low, setting.high
+
+
 def validate_camera_config(config) -> None:
     """Raise ValidationError listing every declared key whose value is wrong."""
     if not isinstance(config, dict):

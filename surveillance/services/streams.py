@@ -42,6 +42,7 @@ from django.utils import timezone
 from orin.degraded import DatabaseBackoff
 from surveillance.models import Camera, DeviceStatus
 from surveillance.services import health, live_state
+from surveillance.services.camera_settings import declared_range
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +132,10 @@ def with_credentials(url: str, username: str | None, password: str | None) -> st
     return urlunsplit((parts.scheme, f"{userinfo}@{parts.netloc}", parts.path, parts.query, parts.fragment))
 
 
-def _number(config: dict, key: str, default: float, low: float, high: float) -> float:
+def _number(config: dict, key: str, default: float) -> float:
+    """The key's value within its declared range (camera_settings); a value stored before the
+    check existed falls back to the default or is clamped, never stops the reader."""
+    low, high = declared_range(key)
     try:
         value = float(config.get(key, default))
     except (TypeError, ValueError):
@@ -153,13 +157,13 @@ def stream_config(camera: Camera) -> StreamConfig:
         url=url,
         display_url=redact(raw),
         kind=kind,
-        analysis_fps=_number(config, "analysis_fps", settings.ORIN_STREAM_ANALYSIS_FPS, 0.05, 30),
-        motion_threshold=_number(config, "motion_threshold", settings.ORIN_STREAM_MOTION_THRESHOLD, 0, 1),
+        analysis_fps=_number(config, "analysis_fps", settings.ORIN_STREAM_ANALYSIS_FPS),
+        motion_threshold=_number(config, "motion_threshold", settings.ORIN_STREAM_MOTION_THRESHOLD),
         offline_after=health.offline_after(camera),
         loop=bool(config.get("loop", True)),
         realtime=bool(config.get("realtime", True)),
-        max_frame_width=int(_number(config, "max_frame_width", 1920, 160, 7680)),
-        jpeg_quality=int(_number(config, "jpeg_quality", 90, 30, 100)),
+        max_frame_width=int(_number(config, "max_frame_width", 1920)),
+        jpeg_quality=int(_number(config, "jpeg_quality", 90)),
         reconnect_max=settings.ORIN_STREAM_RECONNECT_MAX_SECONDS,
     )
 

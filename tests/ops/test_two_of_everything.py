@@ -78,11 +78,7 @@ def web_nodes():
 
 
 @pytest.fixture
-def worker_nodes(_shared_celery_worker):
-    # Only these two nodes may consume: stop the suite's shared worker (the next test that asks
-    # for it starts it again).
-    for proc in _shared_celery_worker:
-        stop_process(proc)
+def worker_nodes(without_shared_worker):
     app.control.purge()
     names = [f"two-{os.getpid()}-{n}" for n in "ab"]
     procs = {name: start_celery_worker(name, concurrency=1, log_name=name, env_extra=WORKER_ENV) for name in names}

@@ -17,9 +17,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.mark.timeout(90)
-def test_alert_clip_is_cut_by_the_worker(recordings_root, h264_source, recording_camera, _shared_celery_worker):
-    for proc in _shared_celery_worker:  # only this worker (with the recordings root) may take the task
-        stop_process(proc)
+def test_alert_clip_is_cut_by_the_worker(recordings_root, h264_source, recording_camera, without_shared_worker):
+    # Only this test's worker (with the recordings root) may take the task.
     start = timezone.now() - dt.timedelta(minutes=2)
     record_offline(recording_camera, recordings_root, h264_source, start, seconds=14)
     event = EventFactory(camera=recording_camera, timestamp=start + dt.timedelta(seconds=6))

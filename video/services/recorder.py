@@ -51,11 +51,8 @@ SEGMENT_LIST = "segments.csv"
 
 def recording_cameras(camera_ids: list | None = None, shard: tuple[int, int] = (0, 1)):
     """Active cameras with a source and recording on, optionally one shard of them."""
-    cameras = (
-        Camera.objects.filter(is_active=True, config__recording=True).exclude(
-            rtsp_url__isnull=True
-        )  # encrypted at rest: "" is stored as NULL
-    )
+    # The stream URL is encrypted at rest, where "" is stored as NULL.
+    cameras = Camera.objects.filter(is_active=True, config__recording=True, rtsp_url__isnull=False)
     if camera_ids:
         cameras = cameras.filter(id__in=camera_ids)
     index, count = shard

@@ -27,18 +27,19 @@ from orin import degraded
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 CACHE_ERRORS = (redis.RedisError, OSError)
 
-_local_counts: dict[str, int] = {}
+_local_counts: dict[str, tuple[float, int]] = {}  # key -> (end of its window, count)
 _local_lock = threading.Lock()
 
 
-def _count_locally(key: str, window: int) -> int:
-    """The fallback counter: this process's windows in memory; older windows are dropped."""
+def _count_locally(key: str, window_end: float, now: float) -> int:
+    """The fallback counter: this process's windows in memory; ended windows are dropped (each
+    by its own period: an hourly window outlives many per-minute ones)."""
     with _local_lock:
-        suffix = f":{window}"
-        for stale in [k for k in _local_counts if not k.endswith(suffix)]:
+        for stale in [k for k, (end, _) in _local_counts.items() if end <= now]:
             del _local_counts[stale]
-        _local_counts[key] = _local_counts.get(key, 0) + 1
-        return _local_counts[key]
+        count = _local_counts.get(key, (window_end, 0))[1] + 1
+        _local_counts[key] = (window_end, count)
+        return count
 
 
 def _count_in_cache(key: str, period: int) -> int:
@@ -82,7 +83,7 @@ class PrincipalRateThrottle(BaseThrottle):
             count = _count_in_cache(key, period)
         except CACHE_ERRORS as exc:
             degraded.note("throttle", exc)
-            count = _count_locally(key, window)
+            count = _count_locally(key, (window + 1) * period, now)
         if count > limit:
             self.wait_seconds = (window + 1) * period - now
             return False

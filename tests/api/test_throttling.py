@@ -7,7 +7,7 @@ import time
 import pytest
 from rest_framework.test import APIClient
 
-from accounts.rest.throttling import parse_rate
+from accounts.rest.throttling import _count_locally, parse_rate
 from orin import settings as project_settings
 from tests.api.conftest import HIGH_RATES, jwt_client, key_client
 from tests.api.test_events import INGEST, detection
@@ -81,3 +81,14 @@ def test_default_ingest_rate_carries_100_writes_per_second_per_site(world, devic
         assert device.post(INGEST, batch, format="json").json()["created"] == 200
     elapsed = time.perf_counter() - started
     print(f"ingest: 5 batches of 200 detections in {elapsed:.2f} s = {1000 / elapsed:.0f} events/s")
+
+
+def test_the_local_fallback_keeps_each_window_until_its_own_end():
+    now = 1_000_000.0
+    hour_end, minute_end = now + 1800, now + 30
+    assert [_count_locally("throttle:auth:ip:x:h", hour_end, now) for _ in range(3)] == [1, 2, 3]
+    # Per-minute windows come and go; the hourly count is not reset by them.
+    assert _count_locally("throttle:ingest:key:y:m1", minute_end, now) == 1
+    assert _count_locally("throttle:ingest:key:y:m2", minute_end + 60, now + 60) == 1
+    assert _count_locally("throttle:auth:ip:x:h", hour_end, now + 60) == 4
+    assert _count_locally("throttle:auth:ip:x:h2", hour_end + 3600, hour_end) == 1

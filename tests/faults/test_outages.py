@@ -103,7 +103,8 @@ def test_throttles_count_locally_while_redis_is_stopped(services, settings):
     from tests.api.conftest import key_client
 
     rates = dict.fromkeys(("anon", "user", "api_key", "auth", "media"), "1000/min")
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {**rates, "ingest": "3/min"}}
+    # Fixed windows: a day-long one, so the four requests never straddle a window's end.
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {**rates, "ingest": "3/day"}}
     camera = CameraFactory()
     device = UserFactory(username="edge-throttled", role_name="api_client", sites=[camera.dvr.site], is_staff=False)
     client = key_client(issue_api_key(device, "edge", sites=[camera.dvr.site])[1])
